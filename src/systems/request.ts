@@ -1,0 +1,100 @@
+/** Builds a system's removal request from validated, percent-encoded ids, and checks its shape. */
+import type { HttpMethod } from '../transport/types';
+import { checkId } from './ids';
+import type { SystemDefinition } from './types';
+
+export interface RemovalRequest {
+	method: HttpMethod;
+	url: string;
+	headers: Record<string, string>;
+	body?: Record<string, unknown>;
+}
+
+export type Built<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** A base URL is http(s), carries no query, fragment or user:password, and loses trailing slashes. */
+export function normalizeBaseUrl(raw: unknown, systemName: string): Built<string> {
+	const fail = (why: string): Built<string> => ({ ok: false, reason: `${systemName} base URL ${why}` });
+	if (typeof raw !== 'string' || raw.trim() === '') return fail('is missing');
+	let url: URL;
+	try {
+		url = new URL(raw.trim());
+	} catch {
+		return fail(`"${raw.trim().slice(0, 100)}" is not a URL`);
+	}
+	if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail('must start with https:// or http://');
+	if (url.username !== '' || url.password !== '') return fail('must not contain a user name or password');
+	if (url.search !== '' || url.hash !== '') return fail('must not contain a query (?) or fragment (#)');
+	return { ok: true, value: url.href.replace(/\/+$/, '') };
+}
+
+const TOKEN = /\{([A-Za-z]+)\}/g;
+
+/**
+ * The request that removes `userId` from `scope`, or the per-row reason it cannot be sent.
+ * Every id is validated and percent-encoded; the URL is then parsed back and must have exactly the
+ * template's shape (same origin, same segments, no query or fragment) before anything is sent.
+ */
+export function buildRemovalRequest(
+	system: SystemDefinition,
+	baseUrl: string,
+	scope: Record<string, unknown>,
+	rawUserId: unknown,
+): Built<RemovalRequest> {
+	const base = normalizeBaseUrl(baseUrl, system.displayName);
+	if (!base.ok) return base;
+
+	const values: Record<string, string> = {};
+	for (const field of system.scopeFields) {
+		const checked = checkId(scope[field.key], `${system.displayName} ${field.label}`, field.rule);
+		if (!checked.ok) return checked;
+		values[field.key] = checked.value;
+	}
+	const user = checkId(rawUserId, `${system.displayName} ${system.userIdLabel}`, system.userIdRule);
+	if (!user.ok) return user;
+	values.userId = user.value;
+
+	const path = system.path.replace(TOKEN, (_, key: string) => encodeURIComponent(values[key]));
+	const url = `${base.value}${path}`;
+	const shape = checkPathShape(system, base.value, url, values);
+	if (!shape.ok) return shape;
+
+	const request: RemovalRequest = { method: system.method, url, headers: {} };
+	if (system.body) request.body = system.body(user.value);
+	return { ok: true, value: request };
+}
+
+/** Parses the built URL back and proves each id landed whole in its own segment. */
+function checkPathShape(
+	system: SystemDefinition,
+	base: string,
+	url: string,
+	values: Record<string, string>,
+): Built<string> {
+	const refuse: Built<string> = {
+		ok: false,
+		reason: `${system.displayName}: the ids would change the request path, so it was not sent`,
+	};
+	const baseUrl = new URL(base);
+	const parsed = new URL(url);
+	if (parsed.origin !== baseUrl.origin || parsed.search !== '' || parsed.hash !== '') return refuse;
+	const basePath = baseUrl.pathname.replace(/\/$/, '');
+	if (!parsed.pathname.startsWith(basePath)) return refuse;
+	const got = parsed.pathname.slice(basePath.length).split('/');
+	const want = system.path.split('/');
+	if (got.length !== want.length) return refuse;
+	for (let i = 0; i < want.length; i++) {
+		const token = /^\{([A-Za-z]+)\}$/.exec(want[i]);
+		const expected = token ? values[token[1]] : want[i];
+		if (safeDecode(got[i]) !== expected) return refuse;
+	}
+	return { ok: true, value: url };
+}
+
+function safeDecode(segment: string): string | undefined {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		return undefined;
+	}
+}
