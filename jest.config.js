@@ -3,7 +3,7 @@ module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
-	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	// Fails the run when anything tries to reach a host outside 127.0.0.0/8.
 	setupFiles: ['<rootDir>/test/support/loopback-guard.ts'],
 	setupFilesAfterEnv: ['<rootDir>/test/support/loopback-guard-assert.ts'],

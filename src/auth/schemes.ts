@@ -1,0 +1,92 @@
+/**
+ * The three credential schemes of DESIGN §3 for the plain transport (sandbox, tests, benchmarks).
+ * Inside n8n the credential types do the same through `authenticate` and `preAuthentication`.
+ */
+import type { Authenticate, HttpRequest, Transport } from '../transport/types';
+
+export function bearer(token: string): Authenticate {
+	return (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } });
+}
+
+export function apiKeyHeader(headerName: string, key: string): Authenticate {
+	return (request) => ({ ...request, headers: { ...request.headers, [headerName]: key } });
+}
+
+export function apiKeyInBody(field: string, key: string): Authenticate {
+	return (request) => ({ ...request, body: { ...request.body, [field]: key } });
+}
+
+export interface JwtLoginSettings {
+	baseUrl: string;
+	loginPath: string;
+	emailField: string;
+	passwordField: string;
+	/** Dotted path of the token in the login answer, e.g. `token` or `data.accessToken`. */
+	tokenPath: string;
+	email: string;
+	password: string;
+	timeoutMs?: number;
+}
+
+export const DEFAULT_JWT_LOGIN = {
+	loginPath: '/api/auth/login',
+	emailField: 'email',
+	passwordField: 'password',
+	tokenPath: 'token',
+} as const;
+
+export function readPath(value: unknown, path: string): unknown {
+	return path.split('.').reduce<unknown>((node, key) => {
+		if (typeof node !== 'object' || node === null) return undefined;
+		return (node as Record<string, unknown>)[key];
+	}, value);
+}
+
+export class JwtLoginError extends Error {
+	override readonly name = 'JwtLoginError';
+}
+
+/** Logs in and returns the JWT. The error never carries the password or the answer's body. */
+export async function loginForJwt(transport: Transport, settings: JwtLoginSettings): Promise<string> {
+	const request: HttpRequest = {
+		method: 'POST',
+		url: `${settings.baseUrl.replace(/\/+$/, '')}/${settings.loginPath.replace(/^\/+/, '')}`,
+		headers: {},
+		body: { [settings.emailField]: settings.email, [settings.passwordField]: settings.password },
+		timeoutMs: settings.timeoutMs ?? 10_000,
+	};
+	const response = await transport.send(request);
+	if (response.status < 200 || response.status >= 300) {
+		throw new JwtLoginError(`login at ${settings.loginPath} was refused (${response.status}): check the email and password`);
+	}
+	let body: unknown;
+	try {
+		body = JSON.parse(response.body);
+	} catch {
+		throw new JwtLoginError(`login at ${settings.loginPath} answered ${response.status} without JSON`);
+	}
+	const token = readPath(body, settings.tokenPath);
+	if (typeof token !== 'string' || token === '') {
+		throw new JwtLoginError(`login answer has no token at "${settings.tokenPath}": check the token path`);
+	}
+	return token;
+}
+
+/** A JWT session for the plain transport: logs in on first use and again when `refresh()` is called. */
+export function jwtSession(transport: Transport, settings: JwtLoginSettings) {
+	let token: Promise<string> | undefined;
+	return {
+		authenticate: (async (request) => {
+			token ??= loginForJwt(transport, settings);
+			return bearer(await token)(request);
+		}) as Authenticate,
+		refresh(): Promise<string> {
+			token = loginForJwt(transport, settings);
+			return token;
+		},
+		/** The current token, for redaction. */
+		async current(): Promise<string | undefined> {
+			return token;
+		},
+	};
+}

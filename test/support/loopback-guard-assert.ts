@@ -1,0 +1,5 @@
+import { loopbackViolations } from './loopback-guard';
+
+afterAll(() => {
+	expect(loopbackViolations()).toEqual([]);
+});
