@@ -1,0 +1,71 @@
+/** Small helpers to remove one user through the plain transport against a started sandbox. */
+import { apiKeyHeader, apiKeyInBody, bearer, DEFAULT_JWT_LOGIN, jwtSession } from '../../src/auth/schemes';
+import { attemptRemoval, type AttemptResult } from '../../src/engine/attempt';
+import { SYSTEMS, type SystemId } from '../../src/systems';
+import { createFetchTransport } from '../../src/transport/fetchTransport';
+import type { Authenticate, Transport } from '../../src/transport/types';
+import { DEMO_CREDENTIALS, type Sandbox } from '../../sandbox';
+
+export interface Client {
+	transport: Transport;
+	secrets: string[];
+}
+
+/** A transport carrying the demo credential of `system` (or `override` for a wrong one). */
+export function demoClient(sandbox: Sandbox, system: SystemId, override?: Authenticate): Client {
+	const c = DEMO_CREDENTIALS;
+	const plain = createFetchTransport();
+	switch (system) {
+		case 'productAccess':
+			return { transport: createFetchTransport({ authenticate: override ?? bearer(c.productAccess.token) }), secrets: [c.productAccess.token] };
+		case 'productBridge':
+			return {
+				transport: createFetchTransport({ authenticate: override ?? apiKeyInBody('api_key', c.productBridge.apiKey) }),
+				secrets: [c.productBridge.apiKey],
+			};
+		case 'ejento':
+			return { transport: createFetchTransport({ authenticate: override ?? bearer(c.ejento.token) }), secrets: [c.ejento.token] };
+		case 'flashback':
+			return { transport: createFetchTransport({ authenticate: override ?? bearer(c.flashback.token) }), secrets: [c.flashback.token] };
+		case 'mudbase': {
+			const session = jwtSession(plain, {
+				...DEFAULT_JWT_LOGIN,
+				baseUrl: sandbox.baseUrls.mudbase,
+				email: c.mudbase.email,
+				password: c.mudbase.password,
+			});
+			return { transport: createFetchTransport({ authenticate: override ?? session.authenticate }), secrets: [c.mudbase.password] };
+		}
+	}
+}
+
+export function ejentoApiKeyClient(): Client {
+	const { apiKeyHeader: header, apiKey } = DEMO_CREDENTIALS.ejento;
+	return { transport: createFetchTransport({ authenticate: apiKeyHeader(header, apiKey) }), secrets: [apiKey] };
+}
+
+export function removeWith(
+	sandbox: Sandbox,
+	system: SystemId,
+	client: Client,
+	scope: Record<string, unknown>,
+	userId: unknown,
+	timeoutMs = 5000,
+): Promise<AttemptResult> {
+	return attemptRemoval({
+		system: SYSTEMS[system],
+		baseUrl: sandbox.baseUrls[system],
+		scope,
+		userId,
+		transport: client.transport,
+		timeoutMs,
+		secrets: () => client.secrets,
+	});
+}
+
+/** The verdict of a sent attempt (fails the test if it was not sent or got no answer). */
+export function verdictOf(result: AttemptResult) {
+	if (!result.sent) throw new Error(`not sent: ${result.reason}`);
+	if ('transportError' in result) throw new Error(`no answer: ${result.transportError.message}`);
+	return result.verdict;
+}
