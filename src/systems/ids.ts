@@ -8,6 +8,7 @@ export type IdCheck = { ok: true; value: string } | { ok: false; reason: string 
 export const MAX_ID_LENGTH = 1024;
 
 // NUL, CR, LF and the other C0 controls except TAB, plus DEL: never part of a real id.
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 // Ejento: a safe positive integer, written without sign, exponent or leading zero.
 const POSITIVE_INTEGER = /^[1-9][0-9]{0,15}$/;

@@ -13,6 +13,7 @@ import type {
 	INodeExecutionData,
 	INodeType,
 } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 import { createN8nTransport } from '../../src/n8n/transport';
 import { type HttpRequest, TransportError } from '../../src/transport/types';
 import { runNode } from '../support/n8n';
@@ -36,7 +37,7 @@ class ProbeJwtApi implements ICredentialType {
 	properties: ICredentialType['properties'] = [
 		{ displayName: 'Session', name: 'sessionToken', type: 'hidden', typeOptions: { expirable: true }, default: '' },
 	];
-	async preAuthentication(this: IHttpRequestHelper, _credentials: ICredentialDataDecryptedObject) {
+	async preAuthentication(this: IHttpRequestHelper): Promise<ICredentialDataDecryptedObject> {
 		logins++;
 		return { sessionToken: 'fresh' };
 	}
@@ -55,8 +56,8 @@ class AdapterProbe implements INodeType {
 		version: 1,
 		description: 'test only',
 		defaults: { name: 'Adapter probe' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		credentials: [
 			{ name: 'probeBearerApi', required: false },
 			{ name: 'probeJwtApi', required: false },
@@ -157,7 +158,7 @@ function request(pathname: string, extra: Partial<HttpRequest> = {}): HttpReques
 
 async function probe(requests: HttpRequest[], options: { credentialType?: string; refreshOn401?: boolean } = {}) {
 	const credentialType = options.credentialType ?? 'probeBearerApi';
-	const credentials =
+	const credentials: Record<string, ICredentialDataDecryptedObject> =
 		credentialType === 'probeBearerApi' ? { probeBearerApi: { token: 'tok_secret' } } : { probeJwtApi: { sessionToken: 'stale' } };
 	const { outputs, run, credentialsHelper } = await runNode({
 		nodeType: new AdapterProbe(),

@@ -1,0 +1,49 @@
+// @n8n/node-cli's rules for community nodes, in the variant *without* n8n Cloud support (DESIGN §5):
+// the cloud variant forbids runtime dependencies, papaparse, `stream`/`http` imports and timers,
+// which a self-hosted batch engine needs. Every further exception below carries its reason.
+import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
+
+export default [
+	...configWithoutCloudSupport,
+	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jest.config.js'] },
+	{
+		files: ['package.json'],
+		rules: {
+			// p-limit@3, zod@3.25.76 and papaparse are this package's engine (DESIGN §5): it is a
+			// self-hosted community package, not one n8n Cloud can verify.
+			'@n8n/community-nodes/no-runtime-dependencies': 'off',
+			// The engine needs n8n-workflow 2.40+ (`sleep(ms, signal)`, `ignoreHttpStatusErrors.except`)
+			// and is tested against 2.x only, so the peer range says so instead of "*".
+			'@n8n/community-nodes/valid-peer-dependencies': 'off',
+			// No node is built yet (issue 5 adds them); remove these two lines with the first node.
+			'@n8n/community-nodes/n8n-object-validation': 'off',
+			'n8n-nodes-base/community-package-json-n8n-nodes-empty': 'off',
+		},
+	},
+	{
+		files: ['src/**/*.ts'],
+		ignores: ['src/n8n/**'],
+		rules: {
+			// src/ is n8n-free by design (DESIGN §4): it has no node to hang a NodeApiError on. Its errors
+			// are values (verdicts, TransportError); src/n8n/ and the nodes turn them into n8n errors.
+			'@n8n/community-nodes/require-node-api-error': 'off',
+		},
+	},
+	{
+		files: ['sandbox/**/*.ts', 'test/**/*.ts'],
+		rules: {
+			// The sandbox is a command-line program that prints its URLs; tests report what they measured.
+			'no-console': 'off',
+			// Test fixtures and demo data are sandbox-only credentials that open nothing real.
+			'@n8n/community-nodes/no-hardcoded-secrets': 'off',
+			// Test probes and emulators are not nodes or credentials n8n loads.
+			'@n8n/community-nodes/credential-test-required': 'off',
+			'@n8n/community-nodes/require-node-api-error': 'off',
+			'@n8n/community-nodes/node-usable-as-tool': 'off',
+			'@n8n/community-nodes/require-node-description-fields': 'off',
+			'@n8n/community-nodes/cred-class-field-icon-missing': 'off',
+			'@n8n/community-nodes/credential-documentation-url': 'off',
+			'@n8n/community-nodes/credential-password-field': 'off',
+		},
+	},
+];
