@@ -14,7 +14,11 @@ export const DEMO_CREDENTIALS = {
 	productBridge: { apiKey: 'pb_demo_key_9a2e' },
 	ejento: { token: 'ej_demo_token_77d0', apiKey: 'ej_demo_key_1b3c', apiKeyHeader: 'X-API-Key' },
 	flashback: { token: 'fb_demo_token_c0de', accountId: 'usr_admin' },
-	mudbase: { email: 'admin@sandbox.test', password: 'mb-demo-password-5e6f', accountId: 'usr_admin' },
+	mudbase: {
+		email: 'admin@sandbox.test',
+		password: 'mb-demo-password-5e6f',
+		accountId: 'usr_admin',
+	},
 } as const;
 
 export const DEMO_SCOPES = {
@@ -46,4 +50,6 @@ export function demoPerson(n: number): DemoPerson {
 	};
 }
 
-export const DEMO_PEOPLE: readonly DemoPerson[] = Array.from({ length: 10 }, (_, i) => demoPerson(i + 1));
+export const DEMO_PEOPLE: readonly DemoPerson[] = Array.from({ length: 10 }, (_, i) =>
+	demoPerson(i + 1),
+);

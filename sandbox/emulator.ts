@@ -118,7 +118,9 @@ export abstract class Emulator {
 
 	/** Requests whose path matched no route: an id that changed the path shows up here. */
 	unmatchedRequests(): RecordedRequest[] {
-		return this.requests.filter((r) => r.route === undefined && !r.rawUrl.startsWith('/__sandbox/'));
+		return this.requests.filter(
+			(r) => r.route === undefined && !r.rawUrl.startsWith('/__sandbox/'),
+		);
 	}
 
 	clearLog(): void {
@@ -183,10 +185,15 @@ export abstract class Emulator {
 			record.route = route.name;
 			const params = match.slice(1).map(safeDecode);
 			if (params.some((p) => p === undefined)) {
-				return send(res, record, { status: 400, body: { message: 'Malformed percent-encoding in path' } });
+				return send(res, record, {
+					status: 400,
+					body: { message: 'Malformed percent-encoding in path' },
+				});
 			}
 			const ctx: RouteContext = { params: params as string[], headers: req.headers, body, record };
-			return route.guarded ? this.guarded(route, ctx, res) : send(res, record, await route.handle(ctx));
+			return route.guarded
+				? this.guarded(route, ctx, res)
+				: send(res, record, await route.handle(ctx));
 		}
 		send(res, record, { status: 404, body: '<html><body><h1>Not Found</h1></body></html>' });
 	}
@@ -195,12 +202,19 @@ export abstract class Emulator {
 		const { record } = ctx;
 		const cap = this.config.concurrencyCap;
 		if (cap && this.inFlight >= cap.limit) {
-			return send(res, record, { status: cap.status, body: { message: 'Too many concurrent requests' } });
+			return send(res, record, {
+				status: cap.status,
+				body: { message: 'Too many concurrent requests' },
+			});
 		}
 		const admission = this.bucket?.take();
 		if (admission && !admission.allowed) {
 			record.rateLimited = true;
-			return send(res, record, { status: 429, body: { message: 'Too Many Requests' }, headers: admission.headers });
+			return send(res, record, {
+				status: 429,
+				body: { message: 'Too Many Requests' },
+				headers: admission.headers,
+			});
 		}
 		const limitHeaders = admission?.headers ?? {};
 
@@ -223,7 +237,8 @@ export abstract class Emulator {
 				await new Promise<void>((resolve) => res.on('close', resolve));
 				return;
 			}
-			if (fault && !AFTER_ACTING.has(fault)) return send(res, record, faultReply(fault, limitHeaders));
+			if (fault && !AFTER_ACTING.has(fault))
+				return send(res, record, faultReply(fault, limitHeaders));
 
 			const reply = await route.handle(ctx);
 			record.acted = reply.acted === true;
@@ -253,7 +268,12 @@ export abstract class Emulator {
 		return undefined;
 	}
 
-	private control(req: IncomingMessage, res: ServerResponse, body: string, record: RecordedRequest): void {
+	private control(
+		req: IncomingMessage,
+		res: ServerResponse,
+		body: string,
+		record: RecordedRequest,
+	): void {
 		const path = (req.url ?? '').split('?')[0];
 		if (req.method === 'GET' && path === '/__sandbox/state') {
 			return send(res, record, {
@@ -327,7 +347,9 @@ export function bearerToken(headers: IncomingMessage['headers']): string | undef
 	return match?.[1];
 }
 
-export function parseJsonBody(body: string): { ok: true; value: unknown } | { ok: false; error: string } {
+export function parseJsonBody(
+	body: string,
+): { ok: true; value: unknown } | { ok: false; error: string } {
 	try {
 		return { ok: true, value: JSON.parse(body) as unknown };
 	} catch (error) {

@@ -9,7 +9,13 @@ import { ProductBridgeEmulator } from './systems/productBridge';
 export type { EmulatorConfig, FaultKind, RecordedRequest } from './emulator';
 export type { HeaderStyle } from './rateLimit';
 export * from './demo';
-export { EjentoEmulator, FlashbackEmulator, MudbaseEmulator, ProductAccessEmulator, ProductBridgeEmulator };
+export {
+	EjentoEmulator,
+	FlashbackEmulator,
+	MudbaseEmulator,
+	ProductAccessEmulator,
+	ProductBridgeEmulator,
+};
 
 export interface Sandbox {
 	productAccess: ProductAccessEmulator;
@@ -50,7 +56,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		password: DEMO_CREDENTIALS.mudbase.password,
 		userId: DEMO_CREDENTIALS.mudbase.accountId,
 	});
-	mudbase.addParticipant(DEMO_SCOPES.mudbase.projectId, DEMO_SCOPES.mudbase.chatId, DEMO_CREDENTIALS.mudbase.accountId);
+	mudbase.addParticipant(
+		DEMO_SCOPES.mudbase.projectId,
+		DEMO_SCOPES.mudbase.chatId,
+		DEMO_CREDENTIALS.mudbase.accountId,
+	);
 
 	const emulators = { productAccess, productBridge, ejento, flashback, mudbase };
 	const started: Array<{ close(): Promise<void> }> = [];
@@ -80,9 +90,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 				name: person.email.split('@')[0],
 			});
 			productBridge.addMember(person.productBridgeUserId);
-			ejento.addMember(Number(DEMO_SCOPES.ejento.projectId), { id: Number(person.ejentoUserId), email: person.email });
+			ejento.addMember(Number(DEMO_SCOPES.ejento.projectId), {
+				id: Number(person.ejentoUserId),
+				email: person.email,
+			});
 			flashback.addMember(DEMO_SCOPES.flashback.workspaceId, person.flashbackUserId);
-			mudbase.addParticipant(DEMO_SCOPES.mudbase.projectId, DEMO_SCOPES.mudbase.chatId, person.mudbaseUserId);
+			mudbase.addParticipant(
+				DEMO_SCOPES.mudbase.projectId,
+				DEMO_SCOPES.mudbase.chatId,
+				person.mudbaseUserId,
+			);
 		},
 		async close() {
 			await Promise.all(Object.values(emulators).map((e) => e.close()));

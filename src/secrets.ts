@@ -30,7 +30,8 @@ export function redact(text: string, secrets: readonly string[]): string {
 
 export function redactResponse(response: HttpResponse, secrets: readonly string[]): HttpResponse {
 	const headers: Record<string, string> = {};
-	for (const [name, value] of Object.entries(response.headers)) headers[name] = redact(value, secrets);
+	for (const [name, value] of Object.entries(response.headers))
+		headers[name] = redact(value, secrets);
 	return { status: response.status, headers, body: redact(response.body, secrets) };
 }
 

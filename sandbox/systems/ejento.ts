@@ -16,7 +16,10 @@ export class EjentoEmulator extends Emulator {
 	readonly apiKeys = new Set<string>();
 	/** The header an API key arrives in (lower case). */
 	apiKeyHeader = 'x-api-key';
-	private readonly projects = new Map<number, Map<number, { membershipId: number; user: EjentoUser }>>();
+	private readonly projects = new Map<
+		number,
+		Map<number, { membershipId: number; user: EjentoUser }>
+	>();
 	private nextMembership = 100;
 
 	get baseUrl(): string {
@@ -55,9 +58,15 @@ export class EjentoEmulator extends Emulator {
 				guarded: true,
 				handle: ({ params: [projectText, userText], headers }): Reply => {
 					if (!this.authorized(headers)) {
-						return { status: 401, body: { detail: 'Authentication credentials were not provided.' } };
+						return {
+							status: 401,
+							body: { detail: 'Authentication credentials were not provided.' },
+						};
 					}
-					const notFound: Reply = { status: 404, body: { success: false, message: 'Record Not Found' } };
+					const notFound: Reply = {
+						status: 404,
+						body: { success: false, message: 'Record Not Found' },
+					};
 					const members = this.projects.get(Number(projectText));
 					const membership = members?.get(Number(userText));
 					if (!members || !membership) return notFound;
@@ -80,7 +89,12 @@ export class EjentoEmulator extends Emulator {
 										date_joined: '2024-01-30T17:23:41.663281Z',
 										first_name: '',
 										last_name: '',
-										organization: { id: 1, org_name: 'Sandbox Org', domain: 'sandbox.test', is_deleted: false },
+										organization: {
+											id: 1,
+											org_name: 'Sandbox Org',
+											domain: 'sandbox.test',
+											is_deleted: false,
+										},
 									},
 								},
 							],

@@ -55,19 +55,34 @@ export class FlashbackEmulator extends Emulator {
 				handle: ({ params: [workspaceId, userId], headers }): Reply => {
 					const token = bearerToken(headers);
 					const account = token ? this.accounts.get(token) : undefined;
-					if (!account) return { status: 401, body: { success: false, message: 'Invalid or missing access token' } };
+					if (!account)
+						return {
+							status: 401,
+							body: { success: false, message: 'Invalid or missing access token' },
+						};
 					const workspace = this.workspaces.get(workspaceId);
 					if (!workspace || !workspace.admins.has(account)) {
 						return {
 							status: 403,
-							body: { success: false, message: 'Insufficient permissions to manage workspace users' },
+							body: {
+								success: false,
+								message: 'Insufficient permissions to manage workspace users',
+							},
 						};
 					}
-					if (userId === account) return { status: 403, body: { success: false, message: SELF_REMOVAL_MESSAGE } };
+					if (userId === account)
+						return { status: 403, body: { success: false, message: SELF_REMOVAL_MESSAGE } };
 					const member = workspace.members.get(userId);
-					if (!member) return { status: 404, body: { success: false, message: 'User not found in workspace' } };
+					if (!member)
+						return {
+							status: 404,
+							body: { success: false, message: 'User not found in workspace' },
+						};
 					if (!member.validated) {
-						return { status: 400, body: { success: false, message: 'User not found or account is not validated' } };
+						return {
+							status: 400,
+							body: { success: false, message: 'User not found or account is not validated' },
+						};
 					}
 					workspace.members.delete(userId);
 					workspace.admins.delete(userId);

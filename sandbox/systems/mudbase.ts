@@ -32,7 +32,8 @@ export class MudbaseEmulator extends Emulator {
 	}
 
 	addChat(projectId: string, chatId: string): void {
-		if (!this.chats.has(chatKey(projectId, chatId))) this.chats.set(chatKey(projectId, chatId), new Set());
+		if (!this.chats.has(chatKey(projectId, chatId)))
+			this.chats.set(chatKey(projectId, chatId), new Set());
 	}
 
 	isParticipant(projectId: string, chatId: string, userId: string): boolean {
@@ -46,7 +47,11 @@ export class MudbaseEmulator extends Emulator {
 	}
 
 	/** A token as the login endpoint would issue it (tests use this to make expired tokens). */
-	async issueToken(userId: string, email: string, ttlSeconds = this.tokenTtlSeconds): Promise<string> {
+	async issueToken(
+		userId: string,
+		email: string,
+		ttlSeconds = this.tokenTtlSeconds,
+	): Promise<string> {
 		const now = Math.floor(Date.now() / 1000);
 		return new SignJWT({ email })
 			.setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -76,7 +81,10 @@ export class MudbaseEmulator extends Emulator {
 				guarded: false,
 				handle: async ({ body }): Promise<Reply> => {
 					const parsed = parseJsonBody(body);
-					const { email, password } = (parsed.ok ? parsed.value : {}) as { email?: unknown; password?: unknown };
+					const { email, password } = (parsed.ok ? parsed.value : {}) as {
+						email?: unknown;
+						password?: unknown;
+					};
 					const account = typeof email === 'string' ? this.logins.get(email) : undefined;
 					if (!account || account.password !== password) {
 						return { status: 401, body: { message: 'Invalid email or password' } };
@@ -96,7 +104,9 @@ export class MudbaseEmulator extends Emulator {
 						return { status: 401, body: { message: 'Authentication required or invalid token' } };
 					}
 					const parsed = parseJsonBody(body);
-					const userId = parsed.ok ? (parsed.value as { userId?: unknown } | null)?.userId : undefined;
+					const userId = parsed.ok
+						? (parsed.value as { userId?: unknown } | null)?.userId
+						: undefined;
 					if (typeof userId !== 'string' || userId === '') {
 						return { status: 400, body: { message: 'Validation failed: userId is required' } };
 					}
@@ -106,7 +116,11 @@ export class MudbaseEmulator extends Emulator {
 						return { status: 400, body: { message: 'User is not a participant of this chat' } };
 					}
 					participants.delete(userId);
-					return { status: 200, acted: true, body: { message: 'Participant removed successfully' } };
+					return {
+						status: 200,
+						acted: true,
+						body: { message: 'Participant removed successfully' },
+					};
 				},
 			},
 		];

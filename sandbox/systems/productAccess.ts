@@ -18,7 +18,10 @@ export const PRODUCT_ACCESS_PREFIX = '/api/v1/products';
 export class ProductAccessEmulator extends Emulator {
 	readonly name = 'productAccess';
 	readonly tokens = new Set<string>();
-	private readonly products = new Map<string, { title: string; members: Map<string, Membership> }>();
+	private readonly products = new Map<
+		string,
+		{ title: string; members: Map<string, Membership> }
+	>();
 	private nextMembership = 1;
 
 	/** The base URL a credential uses: `{baseUrl}/{productId}/users/{user}`. */
@@ -33,7 +36,9 @@ export class ProductAccessEmulator extends Emulator {
 	addMember(productId: string, user: ProductAccessUser): void {
 		this.addProduct(productId);
 		const id = `pou_${this.nextMembership++}`;
-		this.products.get(productId)?.members.set(user.id, { id, user, createdAt: new Date().toISOString() });
+		this.products
+			.get(productId)
+			?.members.set(user.id, { id, user, createdAt: new Date().toISOString() });
 	}
 
 	/** Ground truth: is the user (by id or email) still on the product? */
@@ -65,7 +70,8 @@ export class ProductAccessEmulator extends Emulator {
 				guarded: true,
 				handle: ({ params: [productId, user], headers }): Reply => {
 					const token = bearerToken(headers);
-					if (!token || !this.tokens.has(token)) return { status: 401, body: { message: 'Unauthorized' } };
+					if (!token || !this.tokens.has(token))
+						return { status: 401, body: { message: 'Unauthorized' } };
 					const product = this.products.get(productId);
 					if (!product) return { status: 404, body: { message: 'Product not found' } };
 					const membership = this.find(product.members, user);

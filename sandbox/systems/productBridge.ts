@@ -57,17 +57,39 @@ export class ProductBridgeEmulator extends Emulator {
 					const input = parsed.value;
 					if (typeof input !== 'object' || input === null || Array.isArray(input)) {
 						return unprocessable([
-							{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary', input },
+							{
+								type: 'model_attributes_type',
+								loc: ['body'],
+								msg: 'Input should be a valid dictionary',
+								input,
+							},
 						]);
 					}
 					const fields = input as Record<string, unknown>;
 					const issues: ValidationIssue[] = [];
 					// pydantic puts the whole object in `input` for a missing field: the api_key is echoed.
-					if (!('api_key' in fields)) issues.push({ type: 'missing', loc: ['body', 'api_key'], msg: 'Field required', input });
+					if (!('api_key' in fields))
+						issues.push({
+							type: 'missing',
+							loc: ['body', 'api_key'],
+							msg: 'Field required',
+							input,
+						});
 					else if (typeof fields.api_key !== 'string') {
-						issues.push({ type: 'string_type', loc: ['body', 'api_key'], msg: 'Input should be a valid string', input: fields.api_key });
+						issues.push({
+							type: 'string_type',
+							loc: ['body', 'api_key'],
+							msg: 'Input should be a valid string',
+							input: fields.api_key,
+						});
 					}
-					if (!('user_id' in fields)) issues.push({ type: 'missing', loc: ['body', 'user_id'], msg: 'Field required', input });
+					if (!('user_id' in fields))
+						issues.push({
+							type: 'missing',
+							loc: ['body', 'user_id'],
+							msg: 'Field required',
+							input,
+						});
 					else if (typeof fields.user_id !== 'string' || !UUID.test(fields.user_id)) {
 						issues.push({
 							type: 'uuid_parsing',
@@ -82,7 +104,8 @@ export class ProductBridgeEmulator extends Emulator {
 						return { status: 401, body: { detail: { error: 'invalid api_key' } } };
 					}
 					const userId = canonicalUuid(fields.user_id as string);
-					if (!this.linked.has(userId)) return { status: 404, body: { detail: { error: 'user not found' } } };
+					if (!this.linked.has(userId))
+						return { status: 404, body: { detail: { error: 'user not found' } } };
 					this.linked.delete(userId);
 					return { status: 200, acted: true, body: { success: true } };
 				},

@@ -5,7 +5,10 @@
 import type { Authenticate, HttpRequest, Transport } from '../transport/types';
 
 export function bearer(token: string): Authenticate {
-	return (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } });
+	return (request) => ({
+		...request,
+		headers: { ...request.headers, authorization: `Bearer ${token}` },
+	});
 }
 
 export function apiKeyHeader(headerName: string, key: string): Authenticate {
@@ -47,7 +50,10 @@ export class JwtLoginError extends Error {
 }
 
 /** Logs in and returns the JWT. The error never carries the password or the answer's body. */
-export async function loginForJwt(transport: Transport, settings: JwtLoginSettings): Promise<string> {
+export async function loginForJwt(
+	transport: Transport,
+	settings: JwtLoginSettings,
+): Promise<string> {
 	const request: HttpRequest = {
 		method: 'POST',
 		url: `${settings.baseUrl.replace(/\/+$/, '')}/${settings.loginPath.replace(/^\/+/, '')}`,
@@ -57,17 +63,23 @@ export async function loginForJwt(transport: Transport, settings: JwtLoginSettin
 	};
 	const response = await transport.send(request);
 	if (response.status < 200 || response.status >= 300) {
-		throw new JwtLoginError(`login at ${settings.loginPath} was refused (${response.status}): check the email and password`);
+		throw new JwtLoginError(
+			`login at ${settings.loginPath} was refused (${response.status}): check the email and password`,
+		);
 	}
 	let body: unknown;
 	try {
 		body = JSON.parse(response.body);
 	} catch {
-		throw new JwtLoginError(`login at ${settings.loginPath} answered ${response.status} without JSON`);
+		throw new JwtLoginError(
+			`login at ${settings.loginPath} answered ${response.status} without JSON`,
+		);
 	}
 	const token = readPath(body, settings.tokenPath);
 	if (typeof token !== 'string' || token === '') {
-		throw new JwtLoginError(`login answer has no token at "${settings.tokenPath}": check the token path`);
+		throw new JwtLoginError(
+			`login answer has no token at "${settings.tokenPath}": check the token path`,
+		);
 	}
 	return token;
 }

@@ -31,7 +31,11 @@ export async function attemptRemoval(input: AttemptInput): Promise<AttemptResult
 	const transport = redactingTransport(input.transport, input.secrets);
 	try {
 		const response = await transport.send({ ...request, timeoutMs: input.timeoutMs });
-		return { sent: true, request, verdict: classifyResponse(input.system, response, input.classify) };
+		return {
+			sent: true,
+			request,
+			verdict: classifyResponse(input.system, response, input.classify),
+		};
 	} catch (error) {
 		if (error instanceof TransportError) return { sent: true, request, transportError: error };
 		throw error;

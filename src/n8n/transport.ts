@@ -14,14 +14,6 @@ import {
 /** Any n8n context whose helpers include `httpRequestWithAuthentication` (execute, webhook, …). */
 export type N8nRequestContext = IAllExecuteFunctions;
 
-export interface N8nTransportOptions {
-	/**
-	 * Let n8n see a 401 as an error so that it runs the credential's `preAuthentication` (a JWT
-	 * login) and retries once. The final answer still comes back as a response.
-	 */
-	refreshOn401?: boolean;
-}
-
 interface FullResponse {
 	body: unknown;
 	headers: Record<string, unknown>;
@@ -35,11 +27,7 @@ interface AxiosLikeError {
 	cause?: unknown;
 }
 
-export function createN8nTransport(
-	context: N8nRequestContext,
-	credentialType: string,
-	options: N8nTransportOptions = {},
-): Transport {
+export function createN8nTransport(context: N8nRequestContext, credentialType: string): Transport {
 	return {
 		async send(request: HttpRequest): Promise<HttpResponse> {
 			const requestOptions: IHttpRequestOptions = {
@@ -50,7 +38,12 @@ export function createN8nTransport(
 				// Raw text: classifiers judge malformed bodies themselves; axios would silently keep a string.
 				encoding: 'text',
 				returnFullResponse: true,
-				ignoreHttpStatusErrors: options.refreshOn401 ? { ignore: true, except: [401] } : true,
+				// A request allowed to refresh lets n8n see its 401 as an error: n8n then runs the
+				// credential's preAuthentication (a JWT login) and sends once more. The final answer,
+				// 401 included, still comes back as a response.
+				ignoreHttpStatusErrors: request.allowCredentialRefresh
+					? { ignore: true, except: [401] }
+					: true,
 				// n8n replaces any abort signal with the execution's, so the deadline is axios' own timeout.
 				timeout: request.timeoutMs,
 				disableFollowRedirect: true,
@@ -62,7 +55,11 @@ export function createN8nTransport(
 					credentialType,
 					requestOptions,
 				)) as FullResponse;
-				return { status: response.statusCode, headers: lowerCaseHeaders(response.headers), body: bodyText(response.body) };
+				return {
+					status: response.statusCode,
+					headers: lowerCaseHeaders(response.headers),
+					body: bodyText(response.body),
+				};
 			} catch (error) {
 				const axiosError = findAxiosError(error);
 				if (axiosError?.response) {
@@ -80,7 +77,8 @@ function findAxiosError(error: unknown): AxiosLikeError | undefined {
 	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
 		const candidate = e as AxiosLikeError;
 		if (candidate.response && typeof candidate.response.status === 'number') return candidate;
-		if (typeof candidate.code === 'string' && transportErrorKind(candidate.code) !== undefined) return candidate;
+		if (typeof candidate.code === 'string' && transportErrorKind(candidate.code) !== undefined)
+			return candidate;
 		if (candidate.code === 'ECONNABORTED' || candidate.code === 'ERR_CANCELED') return candidate;
 		e = candidate.cause;
 	}
@@ -91,7 +89,8 @@ function toTransportError(error: AxiosLikeError): TransportError {
 	const code = error.code;
 	const message = typeof error.message === 'string' ? error.message : 'request failed';
 	// axios reports its own timeout as ECONNABORTED "timeout of N ms exceeded".
-	if (code === 'ECONNABORTED' && /timeout/i.test(message)) return new TransportError('timeout', message, 'ETIMEDOUT');
+	if (code === 'ECONNABORTED' && /timeout/i.test(message))
+		return new TransportError('timeout', message, 'ETIMEDOUT');
 	return new TransportError(transportErrorKind(code) ?? 'connection', message, code);
 }
 

@@ -3,7 +3,13 @@
  * system's "not there" signature, everything else `failed` with the vendor's own message.
  */
 import type { HttpResponse } from '../transport/types';
-import type { AnswerSignature, AnswerStatus, SystemDefinition, Verdict, VerdictKind } from './types';
+import type {
+	AnswerSignature,
+	AnswerStatus,
+	SystemDefinition,
+	Verdict,
+	VerdictKind,
+} from './types';
 
 const STATUS_OF: Record<VerdictKind, AnswerStatus> = {
 	removed: 'removed',
@@ -58,7 +64,10 @@ export function vendorMessage(body: string): string {
 			? validationMessages(detail)
 			: (textOf(detail) ?? textOf((detail as { error?: unknown } | null)?.error));
 		const found =
-			textOf(message) ?? fromDetail ?? textOf(error) ?? textOf((error as { message?: unknown } | null)?.message);
+			textOf(message) ??
+			fromDetail ??
+			textOf(error) ??
+			textOf((error as { message?: unknown } | null)?.message);
 		if (found) return truncate(found);
 	}
 	const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
@@ -93,7 +102,11 @@ export function classifyResponse(
 	if (status >= 200 && status < 300) {
 		const parsed = system.success.safeParse(parseJson(response.body));
 		if (parsed.success) {
-			return verdict('removed', `${name} confirmed the removal (${status})`, system.successDetail?.(parsed.data));
+			return verdict(
+				'removed',
+				`${name} confirmed the removal (${status})`,
+				system.successDetail?.(parsed.data),
+			);
 		}
 		return verdict(
 			'malformed_success',
@@ -110,8 +123,13 @@ export function classifyResponse(
 
 	const message = vendorMessage(response.body);
 	const said = `${status}: ${message}`;
-	if (status === 401) return verdict('unauthorized', `${name} rejected the credential (${said}): check the token or API key`);
-	if (status === 408) return verdict('request_timeout', `${name} timed out reading the request (${said})`);
+	if (status === 401)
+		return verdict(
+			'unauthorized',
+			`${name} rejected the credential (${said}): check the token or API key`,
+		);
+	if (status === 408)
+		return verdict('request_timeout', `${name} timed out reading the request (${said})`);
 	if (status === 429) return verdict('rate_limited', `${name} is rate limiting (${said})`);
 	if (status >= 500) return verdict('server_error', `${name} failed on its side (${said})`);
 
@@ -123,7 +141,8 @@ export function classifyResponse(
 		if (rule.status !== status || (rule.message && !rule.message.test(message))) continue;
 		return verdict(rule.kind, `${name} answered ${said}${rule.hint ? `: ${rule.hint}` : ''}`);
 	}
-	if (status === 403) return verdict('forbidden', `${name} refused the credential's permissions (${said})`);
+	if (status === 403)
+		return verdict('forbidden', `${name} refused the credential's permissions (${said})`);
 	if (status === 404) {
 		return verdict(
 			'rejected',

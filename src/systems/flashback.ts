@@ -20,16 +20,20 @@ export const flashback: SystemDefinition = {
 			status: 403,
 			message: /themsel|yourself|own account|self-?removal/i,
 			kind: 'self_removal',
-			hint: 'this is the credential\'s own account, which Flashback never removes',
+			hint: "this is the credential's own account, which Flashback never removes",
 		},
 		// ours: an unknown workspace answers the same 403, so the hint names both causes.
 		{
 			status: 403,
 			message: /insufficient permissions/i,
 			kind: 'forbidden',
-			hint: 'the credential\'s account must be ADMIN of the workspace; also check the workspace id',
+			hint: "the credential's account must be ADMIN of the workspace; also check the workspace id",
 		},
 		// doc: "User not found or account is not validated" — ambiguous, so failed with the message.
-		{ status: 400, kind: 'rejected', hint: 'Flashback cannot tell a missing user from an unvalidated account' },
+		{
+			status: 400,
+			kind: 'rejected',
+			hint: 'Flashback cannot tell a missing user from an unvalidated account',
+		},
 	],
 };

@@ -26,13 +26,18 @@ export function checkId(raw: unknown, label: string, rule: IdRule): IdCheck {
 	if (typeof raw !== 'string' && typeof raw !== 'number') return describe(label, 'must be text');
 	const value = String(raw).replace(/^ +| +$/g, '');
 	if (value === '') return describe(label, 'is empty');
-	if (value === '.' || value === '..') return describe(label, `"${value}" is not an id (it would change the path)`);
+	if (value === '.' || value === '..')
+		return describe(label, `"${value}" is not an id (it would change the path)`);
 	if (CONTROL.test(value)) return describe(label, 'contains a control character (NUL, CR, LF…)');
 	if (!value.isWellFormed()) return describe(label, 'contains a lone surrogate (broken Unicode)');
-	if (value.length > MAX_ID_LENGTH) return describe(label, `is longer than ${MAX_ID_LENGTH} characters`);
+	if (value.length > MAX_ID_LENGTH)
+		return describe(label, `is longer than ${MAX_ID_LENGTH} characters`);
 	if (rule === 'positiveInteger') {
 		if (!POSITIVE_INTEGER.test(value) || !Number.isSafeInteger(Number(value))) {
-			return describe(label, `must be a positive whole number without leading zeros (got "${value.slice(0, 40)}")`);
+			return describe(
+				label,
+				`must be a positive whole number without leading zeros (got "${value.slice(0, 40)}")`,
+			);
 		}
 	}
 	return { ok: true, value };

@@ -14,7 +14,10 @@ export type Built<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** A base URL is http(s), carries no query, fragment or user:password, and loses trailing slashes. */
 export function normalizeBaseUrl(raw: unknown, systemName: string): Built<string> {
-	const fail = (why: string): Built<string> => ({ ok: false, reason: `${systemName} base URL ${why}` });
+	const fail = (why: string): Built<string> => ({
+		ok: false,
+		reason: `${systemName} base URL ${why}`,
+	});
 	if (typeof raw !== 'string' || raw.trim() === '') return fail('is missing');
 	let url: URL;
 	try {
@@ -22,9 +25,12 @@ export function normalizeBaseUrl(raw: unknown, systemName: string): Built<string
 	} catch {
 		return fail(`"${raw.trim().slice(0, 100)}" is not a URL`);
 	}
-	if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail('must start with https:// or http://');
-	if (url.username !== '' || url.password !== '') return fail('must not contain a user name or password');
-	if (url.search !== '' || url.hash !== '') return fail('must not contain a query (?) or fragment (#)');
+	if (url.protocol !== 'https:' && url.protocol !== 'http:')
+		return fail('must start with https:// or http://');
+	if (url.username !== '' || url.password !== '')
+		return fail('must not contain a user name or password');
+	if (url.search !== '' || url.hash !== '')
+		return fail('must not contain a query (?) or fragment (#)');
 	return { ok: true, value: url.href.replace(/\/+$/, '') };
 }
 

@@ -43,7 +43,10 @@ export interface AnswerRule {
 	status: number;
 	/** Matched against the vendor's message; absent = any message with this status. */
 	message?: RegExp;
-	kind: Exclude<VerdictKind, 'removed' | 'redirect' | 'rate_limited' | 'server_error' | 'request_timeout'>;
+	kind: Exclude<
+		VerdictKind,
+		'removed' | 'redirect' | 'rate_limited' | 'server_error' | 'request_timeout'
+	>;
 	hint?: string;
 }
 

@@ -10,41 +10,54 @@ import {
 
 export interface FetchTransportOptions {
 	authenticate?: Authenticate;
+	/** Renews the credential (a JWT login); used on a 401 when the request allows a refresh. */
+	refreshCredential?: () => Promise<unknown>;
 	/** Aborts every request of this transport (an execution's cancel signal). */
 	signal?: AbortSignal;
 }
 
 export function createFetchTransport(options: FetchTransportOptions = {}): Transport {
+	const sendOnce = async (unauthenticated: HttpRequest): Promise<HttpResponse> => {
+		const request = options.authenticate
+			? await options.authenticate(unauthenticated)
+			: unauthenticated;
+		const timeout = AbortSignal.timeout(request.timeoutMs);
+		const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+		const headers: Record<string, string> = {
+			accept: 'application/json',
+			...request.headers,
+		};
+		let body: string | undefined;
+		if (request.body !== undefined) {
+			body = JSON.stringify(request.body);
+			headers['content-type'] ??= 'application/json';
+		}
+		try {
+			const response = await fetch(request.url, {
+				method: request.method,
+				headers,
+				body,
+				redirect: 'manual',
+				signal,
+			});
+			const text = await response.text();
+			const responseHeaders: Record<string, string> = {};
+			response.headers.forEach((value, name) => {
+				responseHeaders[name] = value;
+			});
+			return { status: response.status, headers: responseHeaders, body: text };
+		} catch (error) {
+			throw toTransportError(error, request.timeoutMs, timeout.aborted);
+		}
+	};
 	return {
-		async send(unauthenticated: HttpRequest): Promise<HttpResponse> {
-			const request = options.authenticate
-				? await options.authenticate(unauthenticated)
-				: unauthenticated;
-			const timeout = AbortSignal.timeout(request.timeoutMs);
-			const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-			const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
-			let body: string | undefined;
-			if (request.body !== undefined) {
-				body = JSON.stringify(request.body);
-				headers['content-type'] ??= 'application/json';
-			}
-			try {
-				const response = await fetch(request.url, {
-					method: request.method,
-					headers,
-					body,
-					redirect: 'manual',
-					signal,
-				});
-				const text = await response.text();
-				const responseHeaders: Record<string, string> = {};
-				response.headers.forEach((value, name) => {
-					responseHeaders[name] = value;
-				});
-				return { status: response.status, headers: responseHeaders, body: text };
-			} catch (error) {
-				throw toTransportError(error, request.timeoutMs, timeout.aborted);
-			}
+		async send(request: HttpRequest): Promise<HttpResponse> {
+			const response = await sendOnce(request);
+			// As n8n does for an expirable credential: refresh once on a 401, then send again.
+			if (response.status !== 401 || !request.allowCredentialRefresh || !options.refreshCredential)
+				return response;
+			await options.refreshCredential();
+			return sendOnce(request);
 		},
 	};
 }
@@ -59,7 +72,8 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function toTransportError(error: unknown, timeoutMs: number, timedOut: boolean): TransportError {
-	if (timedOut) return new TransportError('timeout', `no answer within ${timeoutMs} ms`, 'ETIMEDOUT');
+	if (timedOut)
+		return new TransportError('timeout', `no answer within ${timeoutMs} ms`, 'ETIMEDOUT');
 	const name = (error as { name?: unknown }).name;
 	if (name === 'AbortError') return new TransportError('aborted', 'request aborted', 'ABORT_ERR');
 	const code = errorCode(error);

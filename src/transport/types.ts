@@ -13,6 +13,11 @@ export interface HttpRequest {
 	body?: Record<string, unknown>;
 	/** Whole-request deadline: connecting, sending and reading the body. */
 	timeoutMs: number;
+	/**
+	 * On a 401, the transport may refresh an expirable credential (a JWT login) and send once more.
+	 * The engine sets it on exactly one request at a time (the refresh gate, DESIGN §3).
+	 */
+	allowCredentialRefresh?: boolean;
 }
 
 export interface HttpResponse {

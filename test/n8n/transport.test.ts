@@ -22,7 +22,13 @@ class ProbeBearerApi implements ICredentialType {
 	name = 'probeBearerApi';
 	displayName = 'Probe Bearer';
 	properties: ICredentialType['properties'] = [
-		{ displayName: 'Token', name: 'token', type: 'string', typeOptions: { password: true }, default: '' },
+		{
+			displayName: 'Token',
+			name: 'token',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+		},
 	];
 	authenticate: ICredentialType['authenticate'] = {
 		type: 'generic',
@@ -35,7 +41,13 @@ class ProbeJwtApi implements ICredentialType {
 	name = 'probeJwtApi';
 	displayName = 'Probe JWT';
 	properties: ICredentialType['properties'] = [
-		{ displayName: 'Session', name: 'sessionToken', type: 'hidden', typeOptions: { expirable: true }, default: '' },
+		{
+			displayName: 'Session',
+			name: 'sessionToken',
+			type: 'hidden',
+			typeOptions: { expirable: true },
+			default: '',
+		},
 	];
 	async preAuthentication(this: IHttpRequestHelper): Promise<ICredentialDataDecryptedObject> {
 		logins++;
@@ -63,15 +75,18 @@ class AdapterProbe implements INodeType {
 			{ name: 'probeJwtApi', required: false },
 		],
 		properties: [
-			{ displayName: 'Credential type', name: 'credentialType', type: 'string', default: 'probeBearerApi' },
-			{ displayName: 'Refresh on 401', name: 'refreshOn401', type: 'boolean', default: false },
+			{
+				displayName: 'Credential type',
+				name: 'credentialType',
+				type: 'string',
+				default: 'probeBearerApi',
+			},
 		],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const credentialType = this.getNodeParameter('credentialType', 0) as string;
-		const refreshOn401 = this.getNodeParameter('refreshOn401', 0) as boolean;
-		const transport = createN8nTransport(this, credentialType, { refreshOn401 });
+		const transport = createN8nTransport(this, credentialType);
 		const out: INodeExecutionData[] = [];
 		for (const [index, item] of this.getInputData().entries()) {
 			try {
@@ -80,7 +95,13 @@ class AdapterProbe implements INodeType {
 			} catch (error) {
 				const e = error as TransportError;
 				out.push({
-					json: { transportError: { isTransportError: e instanceof TransportError, kind: e.kind, message: e.message } },
+					json: {
+						transportError: {
+							isTransportError: e instanceof TransportError,
+							kind: e.kind,
+							message: e.message,
+						},
+					},
 					pairedItem: { item: index },
 				});
 			}
@@ -105,12 +126,21 @@ beforeAll(async () => {
 		let body = '';
 		req.on('data', (chunk: Buffer) => (body += chunk.toString()));
 		req.on('end', () => {
-			seen.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, body });
+			seen.push({
+				method: req.method ?? '',
+				url: req.url ?? '',
+				authorization: req.headers.authorization,
+				body,
+			});
 			const url = req.url ?? '';
 			const status = /^\/status\/(\d{3})$/.exec(url);
 			if (status) {
 				const code = Number(status[1]);
-				const headers: Record<string, string | string[]> = { 'content-type': 'application/json', 'x-custom': 'kept', 'retry-after': '7' };
+				const headers: Record<string, string | string[]> = {
+					'content-type': 'application/json',
+					'x-custom': 'kept',
+					'retry-after': '7',
+				};
 				if (code >= 300 && code < 400) headers.location = '/landing';
 				res.writeHead(code, headers);
 				return res.end(JSON.stringify({ code, note: 'exact' }));
@@ -125,7 +155,9 @@ beforeAll(async () => {
 			}
 			if (url === '/echo') {
 				res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] });
-				return res.end(JSON.stringify({ method: req.method, authorization: req.headers.authorization, body }));
+				return res.end(
+					JSON.stringify({ method: req.method, authorization: req.headers.authorization, body }),
+				);
 			}
 			if (url === '/refresh') {
 				const fresh = req.headers.authorization === 'Bearer fresh';
@@ -156,49 +188,67 @@ function request(pathname: string, extra: Partial<HttpRequest> = {}): HttpReques
 	return { method: 'DELETE', url: `${base}${pathname}`, headers: {}, timeoutMs: 2000, ...extra };
 }
 
-async function probe(requests: HttpRequest[], options: { credentialType?: string; refreshOn401?: boolean } = {}) {
+async function probe(requests: HttpRequest[], options: { credentialType?: string } = {}) {
 	const credentialType = options.credentialType ?? 'probeBearerApi';
 	const credentials: Record<string, ICredentialDataDecryptedObject> =
-		credentialType === 'probeBearerApi' ? { probeBearerApi: { token: 'tok_secret' } } : { probeJwtApi: { sessionToken: 'stale' } };
+		credentialType === 'probeBearerApi'
+			? { probeBearerApi: { token: 'tok_secret' } }
+			: { probeJwtApi: { sessionToken: 'stale' } };
 	const { outputs, run, credentialsHelper } = await runNode({
 		nodeType: new AdapterProbe(),
 		credentialTypes: { probeBearerApi: new ProbeBearerApi(), probeJwtApi: new ProbeJwtApi() },
 		credentials,
 		items: requests.map((r) => ({ json: { request: r as unknown as INodeExecutionData['json'] } })),
-		parameters: { credentialType, refreshOn401: options.refreshOn401 ?? false },
+		parameters: { credentialType },
 	});
 	expect(run.data.resultData.error).toBeUndefined();
 	return { items: outputs[0].map((item) => item.json), credentialsHelper };
 }
 
 describe('createN8nTransport over n8n-core httpRequestWithAuthentication', () => {
-	it.each([200, 400, 401, 403, 404, 422, 429, 500, 502, 503])('returns a %i with its headers and body unchanged', async (code) => {
-		const { items } = await probe([request(`/status/${code}`)]);
-		expect(items).toHaveLength(1);
-		const { response } = items[0] as { response: { status: number; headers: Record<string, string>; body: string } };
-		expect(response.status).toBe(code);
-		expect(response.body).toBe(JSON.stringify({ code, note: 'exact' }));
-		expect(response.headers['x-custom']).toBe('kept');
-		expect(response.headers['retry-after']).toBe('7');
-		expect(response.headers['content-type']).toBe('application/json');
-	});
+	it.each([200, 400, 401, 403, 404, 422, 429, 500, 502, 503])(
+		'returns a %i with its headers and body unchanged',
+		async (code) => {
+			const { items } = await probe([request(`/status/${code}`)]);
+			expect(items).toHaveLength(1);
+			const { response } = items[0] as {
+				response: { status: number; headers: Record<string, string>; body: string };
+			};
+			expect(response.status).toBe(code);
+			expect(response.body).toBe(JSON.stringify({ code, note: 'exact' }));
+			expect(response.headers['x-custom']).toBe('kept');
+			expect(response.headers['retry-after']).toBe('7');
+			expect(response.headers['content-type']).toBe('application/json');
+		},
+	);
 
 	it('applies the credential and sends the JSON body', async () => {
 		const { items } = await probe([request('/echo', { method: 'POST', body: { user_id: 'u-1' } })]);
-		const { response } = items[0] as { response: { status: number; headers: Record<string, string>; body: string } };
+		const { response } = items[0] as {
+			response: { status: number; headers: Record<string, string>; body: string };
+		};
 		expect(response.status).toBe(200);
-		expect(JSON.parse(response.body)).toEqual({ method: 'POST', authorization: 'Bearer tok_secret', body: '{"user_id":"u-1"}' });
+		expect(JSON.parse(response.body)).toEqual({
+			method: 'POST',
+			authorization: 'Bearer tok_secret',
+			body: '{"user_id":"u-1"}',
+		});
 		expect(response.headers['set-cookie']).toBe('a=1, b=2');
 	});
 
 	it('keeps a body that is not JSON as raw text, for the classifier to judge', async () => {
 		const { items } = await probe([request('/html'), request('/truncated')]);
-		expect(items.map((i) => (i.response as { body: string }).body)).toEqual(['<p>not json</p>', '{"success":tr']);
+		expect(items.map((i) => (i.response as { body: string }).body)).toEqual([
+			'<p>not json</p>',
+			'{"success":tr',
+		]);
 	});
 
 	it.each([301, 302, 307, 308])('does not follow a %i', async (code) => {
 		const { items } = await probe([request(`/status/${code}`)]);
-		const { response } = items[0] as { response: { status: number; headers: Record<string, string> } };
+		const { response } = items[0] as {
+			response: { status: number; headers: Record<string, string> };
+		};
 		expect(response.status).toBe(code);
 		expect(response.headers.location).toBe('/landing');
 		expect(seen.map((s) => s.url)).toEqual([`/status/${code}`]);
@@ -207,17 +257,30 @@ describe('createN8nTransport over n8n-core httpRequestWithAuthentication', () =>
 	it('turns a request that outlives its timeout into a timeout transport error', async () => {
 		const started = Date.now();
 		const { items } = await probe([request('/hang', { timeoutMs: 300 })]);
-		expect(items).toEqual([{ transportError: { isTransportError: true, kind: 'timeout', message: 'timeout of 300ms exceeded' } }]);
+		expect(items).toEqual([
+			{
+				transportError: {
+					isTransportError: true,
+					kind: 'timeout',
+					message: 'timeout of 300ms exceeded',
+				},
+			},
+		]);
 		expect(Date.now() - started).toBeLessThan(5000);
 	});
 
 	it('turns a reset connection into a connection transport error', async () => {
 		const { items } = await probe([request('/reset')]);
-		expect(items).toEqual([{ transportError: { isTransportError: true, kind: 'connection', message: 'socket hang up' } }]);
+		expect(items).toEqual([
+			{ transportError: { isTransportError: true, kind: 'connection', message: 'socket hang up' } },
+		]);
 	});
 
 	it('lets n8n refresh an expirable credential on a 401 exactly once, then returns the answer', async () => {
-		const { items, credentialsHelper } = await probe([request('/refresh')], { credentialType: 'probeJwtApi', refreshOn401: true });
+		const { items, credentialsHelper } = await probe(
+			[request('/refresh', { allowCredentialRefresh: true })],
+			{ credentialType: 'probeJwtApi' },
+		);
 		expect((items[0].response as { status: number }).status).toBe(200);
 		expect(seen.map((s) => s.authorization)).toEqual(['Bearer stale', 'Bearer fresh']);
 		expect(logins).toBe(1);
@@ -225,7 +288,9 @@ describe('createN8nTransport over n8n-core httpRequestWithAuthentication', () =>
 	});
 
 	it('returns a 401 that survives the refresh as an answer, not a throw', async () => {
-		const { items } = await probe([request('/status/401')], { credentialType: 'probeJwtApi', refreshOn401: true });
+		const { items } = await probe([request('/status/401', { allowCredentialRefresh: true })], {
+			credentialType: 'probeJwtApi',
+		});
 		expect(items[0]).toEqual({
 			response: {
 				status: 401,
@@ -237,7 +302,7 @@ describe('createN8nTransport over n8n-core httpRequestWithAuthentication', () =>
 		expect(seen).toHaveLength(2);
 	});
 
-	it('without refreshOn401 a 401 is just an answer: no refresh, one request', async () => {
+	it('without allowCredentialRefresh a 401 is just an answer: no refresh, one request', async () => {
 		const { items } = await probe([request('/refresh')], { credentialType: 'probeJwtApi' });
 		expect((items[0].response as { status: number }).status).toBe(401);
 		expect(logins).toBe(0);

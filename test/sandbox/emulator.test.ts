@@ -1,7 +1,13 @@
 /** The emulators' shared machinery: rate-limit dialects, concurrency cap, latency, faults, control API. */
 import { TransportError } from '../../src/transport/types';
 import { createFetchTransport } from '../../src/transport/fetchTransport';
-import { DEMO_CREDENTIALS, DEMO_SCOPES, startSandbox, type HeaderStyle, type Sandbox } from '../../sandbox';
+import {
+	DEMO_CREDENTIALS,
+	DEMO_SCOPES,
+	startSandbox,
+	type HeaderStyle,
+	type Sandbox,
+} from '../../sandbox';
 import { TokenBucket } from '../../sandbox/rateLimit';
 import { demoClient, removeWith, verdictOf } from '../support/sandboxClient';
 
@@ -60,8 +66,16 @@ describe('token bucket headers, one per dialect of DESIGN §4', () => {
 		],
 		[
 			'x-ratelimit-epoch',
-			{ 'x-ratelimit-limit': '2', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(at / 1000) },
-			{ 'x-ratelimit-limit': '2', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(at / 1000 + 1) },
+			{
+				'x-ratelimit-limit': '2',
+				'x-ratelimit-remaining': '0',
+				'x-ratelimit-reset': String(at / 1000),
+			},
+			{
+				'x-ratelimit-limit': '2',
+				'x-ratelimit-remaining': '0',
+				'x-ratelimit-reset': String(at / 1000 + 1),
+			},
 		],
 		[
 			'x-ratelimit-delta',
@@ -88,7 +102,9 @@ describe('token bucket headers, one per dialect of DESIGN §4', () => {
 
 describe('the emulator over HTTP', () => {
 	it('answers 429 with the configured dialect once the hidden limit is spent, and removes nobody then', async () => {
-		sandbox.flashback.configure({ rateLimit: { rate: 1, burst: 2, headers: 'retry-after-seconds' } });
+		sandbox.flashback.configure({
+			rateLimit: { rate: 1, burst: 2, headers: 'retry-after-seconds' },
+		});
 		const users = [member(), member(), member()];
 		const statuses = [];
 		for (const user of users) statuses.push((await rawRemove(user)).status);
@@ -100,8 +116,13 @@ describe('the emulator over HTTP', () => {
 	});
 
 	it.each([429, 503] as const)('caps concurrency, answering %i above the cap', async (status) => {
-		sandbox.flashback.configure({ concurrencyCap: { limit: 2, status }, latencyMs: { min: 150, max: 150 } });
-		const answers = await Promise.all([member(), member(), member(), member()].map((u) => rawRemove(u)));
+		sandbox.flashback.configure({
+			concurrencyCap: { limit: 2, status },
+			latencyMs: { min: 150, max: 150 },
+		});
+		const answers = await Promise.all(
+			[member(), member(), member(), member()].map((u) => rawRemove(u)),
+		);
 		expect(answers.map((a) => a.status).sort()).toEqual([200, 200, status, status].sort());
 	});
 
@@ -125,7 +146,11 @@ describe('the emulator over HTTP', () => {
 			body: JSON.stringify({ rateLimit: { rate: 5, burst: 5, headers: 'draft10' } }),
 		});
 		expect(set.status).toBe(200);
-		expect(sandbox.flashback.currentConfig().rateLimit).toEqual({ rate: 5, burst: 5, headers: 'draft10' });
+		expect(sandbox.flashback.currentConfig().rateLimit).toEqual({
+			rate: 5,
+			burst: 5,
+			headers: 'draft10',
+		});
 	});
 });
 
@@ -152,9 +177,16 @@ describe('transient faults, as the client sees them', () => {
 	it('actThenFail removes the user, then answers 500', async () => {
 		const user = member();
 		sandbox.flashback.configure({ faults: { script: ['actThenFail'], rates: {} } });
-		expect(verdictOf(await removeWith(sandbox, 'flashback', client(), fb, user))).toMatchObject({ kind: 'server_error', httpStatus: 500 });
+		expect(verdictOf(await removeWith(sandbox, 'flashback', client(), fb, user))).toMatchObject({
+			kind: 'server_error',
+			httpStatus: 500,
+		});
 		expect(sandbox.flashback.isMember(fb.workspaceId, user)).toBe(false);
-		expect(sandbox.flashback.requests.at(-1)).toMatchObject({ fault: 'actThenFail', acted: true, status: 500 });
+		expect(sandbox.flashback.requests.at(-1)).toMatchObject({
+			fault: 'actThenFail',
+			acted: true,
+			status: 500,
+		});
 	});
 
 	it('malformed200 removes the user, then answers a truncated body: uncertain', async () => {
@@ -180,13 +212,21 @@ describe('transient faults, as the client sees them', () => {
 		const user = member();
 		sandbox.flashback.configure({ faults: { script: ['hang'], rates: {} } });
 		const result = await removeWith(sandbox, 'flashback', client(), fb, user, 200);
-		expect(result).toMatchObject({ sent: true, transportError: { kind: 'timeout', message: 'no answer within 200 ms' } });
-		expect((result as { transportError: TransportError }).transportError).toBeInstanceOf(TransportError);
+		expect(result).toMatchObject({
+			sent: true,
+			transportError: { kind: 'timeout', message: 'no answer within 200 ms' },
+		});
+		expect((result as { transportError: TransportError }).transportError).toBeInstanceOf(
+			TransportError,
+		);
 	});
 
 	it('fires random faults at their rates from a seed, the same way every time', async () => {
 		const run = async () => {
-			sandbox.flashback.configure({ faults: { script: [], rates: { status503: 0.3, status500: 0.2 } }, seed: 42 });
+			sandbox.flashback.configure({
+				faults: { script: [], rates: { status503: 0.3, status500: 0.2 } },
+				seed: 42,
+			});
 			const statuses = [];
 			for (let i = 0; i < 40; i++) statuses.push((await rawRemove(member())).status);
 			return statuses;
@@ -209,7 +249,12 @@ describe('the plain transport', () => {
 		});
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		const { port } = server.address() as { port: number };
-		const answer = await createFetchTransport().send({ method: 'DELETE', url: `http://127.0.0.1:${port}/x`, headers: {}, timeoutMs: 2000 });
+		const answer = await createFetchTransport().send({
+			method: 'DELETE',
+			url: `http://127.0.0.1:${port}/x`,
+			headers: {},
+			timeoutMs: 2000,
+		});
 		expect(answer).toMatchObject({ status: 302, body: '' });
 		expect(answer.headers.location).toBe('/elsewhere');
 		await new Promise((resolve) => server.close(resolve));
@@ -224,6 +269,10 @@ describe('the plain transport', () => {
 		const error = await createFetchTransport()
 			.send({ method: 'DELETE', url: `http://127.0.0.1:${port}/x`, headers: {}, timeoutMs: 2000 })
 			.catch((e: unknown) => e);
-		expect(error).toMatchObject({ name: 'TransportError', kind: 'connection', code: 'ECONNREFUSED' });
+		expect(error).toMatchObject({
+			name: 'TransportError',
+			kind: 'connection',
+			code: 'ECONNREFUSED',
+		});
 	});
 });

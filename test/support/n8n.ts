@@ -75,12 +75,22 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		if (authenticate?.type !== 'generic') return requestOptions;
 		const resolve = (value: string): string => {
 			if (!value.startsWith('=') || !workflow || !node) return value;
-			return String(workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials } as IDataObject, undefined, ''));
+			return String(
+				workflow.expression.getSimpleParameterValue(
+					node,
+					value,
+					'internal',
+					{ $credentials: credentials } as IDataObject,
+					undefined,
+					'',
+				),
+			);
 		};
 		const options = requestOptions as unknown as Record<string, Record<string, unknown>>;
 		for (const [where, fields] of Object.entries(authenticate.properties)) {
 			options[where] ??= {};
-			for (const [key, value] of Object.entries(fields as Record<string, string>)) options[where][resolve(key)] = resolve(value);
+			for (const [key, value] of Object.entries(fields as Record<string, string>))
+				options[where][resolve(key)] = resolve(value);
 		}
 		return requestOptions;
 	}
@@ -93,7 +103,9 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		credentialsExpired: boolean,
 	): Promise<ICredentialDataDecryptedObject | undefined> {
 		const type = this.type(typeName);
-		const expirable = type.properties.find((p) => p.type === 'hidden' && p.typeOptions?.expirable === true);
+		const expirable = type.properties.find(
+			(p) => p.type === 'hidden' && p.typeOptions?.expirable === true,
+		);
 		if (!expirable || typeof type.preAuthentication !== 'function') return undefined;
 		if (credentials[expirable.name] !== '' && !credentialsExpired) return undefined;
 		const output = await type.preAuthentication.call(helpers, credentials);
@@ -112,13 +124,21 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		throw new Error('not used by these tests');
 	}
 
-	async getDecrypted(_a: IWorkflowExecuteAdditionalData, _c: INodeCredentialsDetails, type: string): Promise<ICredentialDataDecryptedObject> {
+	async getDecrypted(
+		_a: IWorkflowExecuteAdditionalData,
+		_c: INodeCredentialsDetails,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
 		const stored = this.stored[type];
 		if (!stored) throw new Error(`no credentials of type ${type}`);
 		return { ...stored };
 	}
 
-	async updateCredentials(_c: INodeCredentialsDetails, type: string, data: ICredentialDataDecryptedObject): Promise<void> {
+	async updateCredentials(
+		_c: INodeCredentialsDetails,
+		type: string,
+		data: ICredentialDataDecryptedObject,
+	): Promise<void> {
 		this.stored[type] = { ...data };
 	}
 
@@ -161,7 +181,9 @@ export interface NodeRun {
 /** Executes one node, fed `items`, through `WorkflowExecute`. */
 export async function runNode(options: RunNodeOptions): Promise<NodeRun> {
 	const name = options.nodeType.description.name;
-	const credentialsHelper = new TestCredentialsHelper(options.credentialTypes, { ...options.credentials });
+	const credentialsHelper = new TestCredentialsHelper(options.credentialTypes, {
+		...options.credentials,
+	});
 	const node: INode = {
 		id: 'node-under-test',
 		name: 'Node under test',
@@ -169,7 +191,9 @@ export async function runNode(options: RunNodeOptions): Promise<NodeRun> {
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: options.parameters ?? {},
-		credentials: Object.fromEntries(Object.keys(options.credentials).map((type) => [type, { id: `cred-${type}`, name: type }])),
+		credentials: Object.fromEntries(
+			Object.keys(options.credentials).map((type) => [type, { id: `cred-${type}`, name: type }]),
+		),
 	};
 	const workflow = new Workflow({
 		id: 'test-workflow',
@@ -179,7 +203,17 @@ export async function runNode(options: RunNodeOptions): Promise<NodeRun> {
 		active: false,
 		settings: {},
 	});
-	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', { id: 'test-workflow', name: 'test', active: false, nodes: [node], connections: {}, settings: {}, createdAt: new Date(), updatedAt: new Date(), isArchived: false } as never);
+	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
+		id: 'test-workflow',
+		name: 'test',
+		active: false,
+		nodes: [node],
+		connections: {},
+		settings: {},
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		isArchived: false,
+	} as never);
 	const additionalData = {
 		credentialsHelper,
 		hooks,
@@ -215,7 +249,11 @@ export async function runNode(options: RunNodeOptions): Promise<NodeRun> {
 			waitingExecutionSource: {},
 		},
 	} as unknown as IRunExecutionData;
-	const run = await new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
+	const run = await new WorkflowExecute(
+		additionalData,
+		'manual',
+		runExecutionData,
+	).processRunExecutionData(workflow);
 	const task = run.data.resultData.runData[node.name]?.[0];
 	const outputs = (task?.data?.main ?? []).map((items) => items ?? []);
 	return { run, outputs, credentialsHelper };

@@ -1,5 +1,11 @@
 /** Small helpers to remove one user through the plain transport against a started sandbox. */
-import { apiKeyHeader, apiKeyInBody, bearer, DEFAULT_JWT_LOGIN, jwtSession } from '../../src/auth/schemes';
+import {
+	apiKeyHeader,
+	apiKeyInBody,
+	bearer,
+	DEFAULT_JWT_LOGIN,
+	jwtSession,
+} from '../../src/auth/schemes';
 import { attemptRemoval, type AttemptResult } from '../../src/engine/attempt';
 import { SYSTEMS, type SystemId } from '../../src/systems';
 import { createFetchTransport } from '../../src/transport/fetchTransport';
@@ -17,16 +23,29 @@ export function demoClient(sandbox: Sandbox, system: SystemId, override?: Authen
 	const plain = createFetchTransport();
 	switch (system) {
 		case 'productAccess':
-			return { transport: createFetchTransport({ authenticate: override ?? bearer(c.productAccess.token) }), secrets: [c.productAccess.token] };
+			return {
+				transport: createFetchTransport({
+					authenticate: override ?? bearer(c.productAccess.token),
+				}),
+				secrets: [c.productAccess.token],
+			};
 		case 'productBridge':
 			return {
-				transport: createFetchTransport({ authenticate: override ?? apiKeyInBody('api_key', c.productBridge.apiKey) }),
+				transport: createFetchTransport({
+					authenticate: override ?? apiKeyInBody('api_key', c.productBridge.apiKey),
+				}),
 				secrets: [c.productBridge.apiKey],
 			};
 		case 'ejento':
-			return { transport: createFetchTransport({ authenticate: override ?? bearer(c.ejento.token) }), secrets: [c.ejento.token] };
+			return {
+				transport: createFetchTransport({ authenticate: override ?? bearer(c.ejento.token) }),
+				secrets: [c.ejento.token],
+			};
 		case 'flashback':
-			return { transport: createFetchTransport({ authenticate: override ?? bearer(c.flashback.token) }), secrets: [c.flashback.token] };
+			return {
+				transport: createFetchTransport({ authenticate: override ?? bearer(c.flashback.token) }),
+				secrets: [c.flashback.token],
+			};
 		case 'mudbase': {
 			const session = jwtSession(plain, {
 				...DEFAULT_JWT_LOGIN,
@@ -34,14 +53,20 @@ export function demoClient(sandbox: Sandbox, system: SystemId, override?: Authen
 				email: c.mudbase.email,
 				password: c.mudbase.password,
 			});
-			return { transport: createFetchTransport({ authenticate: override ?? session.authenticate }), secrets: [c.mudbase.password] };
+			return {
+				transport: createFetchTransport({ authenticate: override ?? session.authenticate }),
+				secrets: [c.mudbase.password],
+			};
 		}
 	}
 }
 
 export function ejentoApiKeyClient(): Client {
 	const { apiKeyHeader: header, apiKey } = DEMO_CREDENTIALS.ejento;
-	return { transport: createFetchTransport({ authenticate: apiKeyHeader(header, apiKey) }), secrets: [apiKey] };
+	return {
+		transport: createFetchTransport({ authenticate: apiKeyHeader(header, apiKey) }),
+		secrets: [apiKey],
+	};
 }
 
 export function removeWith(

@@ -26,8 +26,13 @@ describe('classifyResponse', () => {
 		});
 		expect(classifyResponse(flashback, answer(200, { success: true })).status).toBe('removed');
 		expect(classifyResponse(productBridge, answer(200, { success: true })).status).toBe('removed');
-		expect(classifyResponse(ejento, answer(200, { success: true, message: 'ok', data: [] })).status).toBe('removed');
-		expect(classifyResponse(mudbase, answer(200, { message: 'Participant removed successfully' })).status).toBe('removed');
+		expect(
+			classifyResponse(ejento, answer(200, { success: true, message: 'ok', data: [] })).status,
+		).toBe('removed');
+		expect(
+			classifyResponse(mudbase, answer(200, { message: 'Participant removed successfully' }))
+				.status,
+		).toBe('removed');
 	});
 
 	it.each([
@@ -43,7 +48,9 @@ describe('classifyResponse', () => {
 	});
 
 	it('never follows or trusts a redirect', () => {
-		expect(classifyResponse(flashback, answer(302, '', { location: 'https://login.test/' }))).toEqual({
+		expect(
+			classifyResponse(flashback, answer(302, '', { location: 'https://login.test/' })),
+		).toEqual({
 			kind: 'redirect',
 			status: 'failed',
 			httpStatus: 302,
@@ -60,21 +67,42 @@ describe('classifyResponse', () => {
 		[502, 'server_error'],
 		[503, 'server_error'],
 	] as const)('reads %i as %s', (status, kind) => {
-		expect(classifyResponse(ejento, answer(status, { message: 'x' }))).toMatchObject({ kind, status: 'failed', httpStatus: status });
+		expect(classifyResponse(ejento, answer(status, { message: 'x' }))).toMatchObject({
+			kind,
+			status: 'failed',
+			httpStatus: status,
+		});
 	});
 
 	it('reads each system\'s "not there" signature, and only that, as not_found', () => {
-		expect(classifyResponse(productAccess, answer(404, { message: 'User not found' })).status).toBe('not_found');
-		expect(classifyResponse(productBridge, answer(404, { detail: { error: 'user not found' } })).status).toBe('not_found');
-		expect(classifyResponse(ejento, answer(404, { success: false, message: 'Record Not Found' })).status).toBe('not_found');
-		expect(classifyResponse(flashback, answer(404, { success: false, message: 'User not found in workspace' })).status).toBe('not_found');
-		expect(classifyResponse(mudbase, answer(400, { message: 'User is not a participant of this chat' })).status).toBe('not_found');
+		expect(classifyResponse(productAccess, answer(404, { message: 'User not found' })).status).toBe(
+			'not_found',
+		);
+		expect(
+			classifyResponse(productBridge, answer(404, { detail: { error: 'user not found' } })).status,
+		).toBe('not_found');
+		expect(
+			classifyResponse(ejento, answer(404, { success: false, message: 'Record Not Found' })).status,
+		).toBe('not_found');
+		expect(
+			classifyResponse(
+				flashback,
+				answer(404, { success: false, message: 'User not found in workspace' }),
+			).status,
+		).toBe('not_found');
+		expect(
+			classifyResponse(mudbase, answer(400, { message: 'User is not a participant of this chat' }))
+				.status,
+		).toBe('not_found');
 		// A 404 from the wrong host or path is not "not there".
-		expect(classifyResponse(flashback, answer(404, '<html><body><h1>Not Found</h1></body></html>'))).toEqual({
+		expect(
+			classifyResponse(flashback, answer(404, '<html><body><h1>Not Found</h1></body></html>')),
+		).toEqual({
 			kind: 'rejected',
 			status: 'failed',
 			httpStatus: 404,
-			reason: 'Flashback answered 404: Not Found, which is not its "not there" answer: check the base URL and scope ids',
+			reason:
+				'Flashback answered 404: Not Found, which is not its "not there" answer: check the base URL and scope ids',
 		});
 	});
 
@@ -83,11 +111,20 @@ describe('classifyResponse', () => {
 			kind: 'wrong_scope',
 			status: 'failed',
 			httpStatus: 404,
-			reason: 'Product Access answered 404: Product not found: the product id is unknown to this account: check the product id and the base URL',
+			reason:
+				'Product Access answered 404: Product not found: the product id is unknown to this account: check the product id and the base URL',
 		});
-		expect(classifyResponse(mudbase, answer(404, { message: 'Chat not found' })).kind).toBe('wrong_scope');
+		expect(classifyResponse(mudbase, answer(404, { message: 'Chat not found' })).kind).toBe(
+			'wrong_scope',
+		);
 		expect(
-			classifyResponse(flashback, answer(403, { success: false, message: 'Insufficient permissions to manage workspace users' })),
+			classifyResponse(
+				flashback,
+				answer(403, {
+					success: false,
+					message: 'Insufficient permissions to manage workspace users',
+				}),
+			),
 		).toEqual({
 			kind: 'forbidden',
 			status: 'failed',
@@ -99,19 +136,29 @@ describe('classifyResponse', () => {
 
 	it("skips Flashback's self-removal instead of failing it", () => {
 		expect(
-			classifyResponse(flashback, answer(403, { success: false, message: 'Users cannot remove themselves from a workspace' })),
+			classifyResponse(
+				flashback,
+				answer(403, { success: false, message: 'Users cannot remove themselves from a workspace' }),
+			),
 		).toMatchObject({ kind: 'self_removal', status: 'skipped', httpStatus: 403 });
 	});
 
 	it('keeps Flashback 400 and Mudbase validation 400 as failed with the vendor message', () => {
-		expect(classifyResponse(flashback, answer(400, { success: false, message: 'User not found or account is not validated' }))).toEqual({
+		expect(
+			classifyResponse(
+				flashback,
+				answer(400, { success: false, message: 'User not found or account is not validated' }),
+			),
+		).toEqual({
 			kind: 'rejected',
 			status: 'failed',
 			httpStatus: 400,
 			reason:
 				'Flashback answered 400: User not found or account is not validated: Flashback cannot tell a missing user from an unvalidated account',
 		});
-		expect(classifyResponse(mudbase, answer(400, { message: 'Validation failed: userId is required' }))).toEqual({
+		expect(
+			classifyResponse(mudbase, answer(400, { message: 'Validation failed: userId is required' })),
+		).toEqual({
 			kind: 'rejected',
 			status: 'failed',
 			httpStatus: 400,
@@ -121,8 +168,13 @@ describe('classifyResponse', () => {
 
 	it('uses a replacement "not there" signature when the user sets one', () => {
 		const custom = { notThere: { status: 410, message: /gone/i } };
-		expect(classifyResponse(flashback, answer(410, { message: 'Member gone' }), custom).status).toBe('not_found');
-		expect(classifyResponse(flashback, answer(404, { message: 'User not found in workspace' }), custom).status).toBe('failed');
+		expect(
+			classifyResponse(flashback, answer(410, { message: 'Member gone' }), custom).status,
+		).toBe('not_found');
+		expect(
+			classifyResponse(flashback, answer(404, { message: 'User not found in workspace' }), custom)
+				.status,
+		).toBe('failed');
 	});
 });
 
@@ -131,10 +183,12 @@ describe('vendorMessage', () => {
 		expect(vendorMessage('{"message":"a"}')).toBe('a');
 		expect(vendorMessage('{"detail":{"error":"invalid api_key"}}')).toBe('invalid api_key');
 		expect(vendorMessage('{"detail":"Not found."}')).toBe('Not found.');
-		expect(vendorMessage('{"detail":[{"loc":["body","user_id"],"msg":"Input should be a valid UUID"}]}')).toBe(
-			'body.user_id: Input should be a valid UUID',
+		expect(
+			vendorMessage('{"detail":[{"loc":["body","user_id"],"msg":"Input should be a valid UUID"}]}'),
+		).toBe('body.user_id: Input should be a valid UUID');
+		expect(vendorMessage('<html><head><title>502 Bad Gateway</title></head></html>')).toBe(
+			'502 Bad Gateway',
 		);
-		expect(vendorMessage('<html><head><title>502 Bad Gateway</title></head></html>')).toBe('502 Bad Gateway');
 		expect(vendorMessage('')).toBe('(empty body)');
 		expect(vendorMessage('x'.repeat(400))).toBe(`${'x'.repeat(300)}…`);
 	});

@@ -30,18 +30,31 @@ describe('checkId', () => {
 		}
 	});
 
-	it.each([['1'], ['16'], ['9007199254740991'], [' 151 '], [42]])('accepts Ejento integer %j', (raw) => {
-		expect(checkId(raw, 'user id', 'positiveInteger')).toEqual({ ok: true, value: String(raw).trim() });
-	});
-
-	it.each([['007'], ['0'], ['1e3'], ['-5'], ['+5'], ['1.0'], ['9007199254740993'], ['12a'], ['0x10']])(
-		'refuses Ejento id %j',
+	it.each([['1'], ['16'], ['9007199254740991'], [' 151 '], [42]])(
+		'accepts Ejento integer %j',
 		(raw) => {
-			const result = checkId(raw, 'user id', 'positiveInteger');
-			expect(result).toEqual({
-				ok: false,
-				reason: `user id must be a positive whole number without leading zeros (got "${raw}")`,
+			expect(checkId(raw, 'user id', 'positiveInteger')).toEqual({
+				ok: true,
+				value: String(raw).trim(),
 			});
 		},
 	);
+
+	it.each([
+		['007'],
+		['0'],
+		['1e3'],
+		['-5'],
+		['+5'],
+		['1.0'],
+		['9007199254740993'],
+		['12a'],
+		['0x10'],
+	])('refuses Ejento id %j', (raw) => {
+		const result = checkId(raw, 'user id', 'positiveInteger');
+		expect(result).toEqual({
+			ok: false,
+			reason: `user id must be a positive whole number without leading zeros (got "${raw}")`,
+		});
+	});
 });

@@ -4,11 +4,29 @@ const { productAccess, productBridge, ejento, flashback, mudbase } = SYSTEMS;
 
 describe('buildRemovalRequest', () => {
 	it('builds each documented call', () => {
-		expect(buildRemovalRequest(productAccess, 'https://pa.test/api/v1/products/', { productId: 'p1' }, 'a+b%c@x.io')).toEqual({
+		expect(
+			buildRemovalRequest(
+				productAccess,
+				'https://pa.test/api/v1/products/',
+				{ productId: 'p1' },
+				'a+b%c@x.io',
+			),
+		).toEqual({
 			ok: true,
-			value: { method: 'DELETE', url: 'https://pa.test/api/v1/products/p1/users/a%2Bb%25c%40x.io', headers: {} },
+			value: {
+				method: 'DELETE',
+				url: 'https://pa.test/api/v1/products/p1/users/a%2Bb%25c%40x.io',
+				headers: {},
+			},
 		});
-		expect(buildRemovalRequest(productBridge, 'https://api.productbridge.io', {}, 'bb3c3ef8-b8cd-cd15-01ba-useruser0001')).toEqual({
+		expect(
+			buildRemovalRequest(
+				productBridge,
+				'https://api.productbridge.io',
+				{},
+				'bb3c3ef8-b8cd-cd15-01ba-useruser0001',
+			),
+		).toEqual({
 			ok: true,
 			value: {
 				method: 'POST',
@@ -21,12 +39,28 @@ describe('buildRemovalRequest', () => {
 			ok: true,
 			value: { method: 'DELETE', url: 'https://ej.test/api/project/151/user/16', headers: {} },
 		});
-		expect(buildRemovalRequest(flashback, 'https://backend.flashback.tech', { workspaceId: 'ws 1' }, 'user-456')).toEqual({
+		expect(
+			buildRemovalRequest(
+				flashback,
+				'https://backend.flashback.tech',
+				{ workspaceId: 'ws 1' },
+				'user-456',
+			),
+		).toEqual({
 			ok: true,
-			value: { method: 'DELETE', url: 'https://backend.flashback.tech/workspace/ws%201/users/user-456', headers: {} },
+			value: {
+				method: 'DELETE',
+				url: 'https://backend.flashback.tech/workspace/ws%201/users/user-456',
+				headers: {},
+			},
 		});
 		expect(
-			buildRemovalRequest(mudbase, 'https://mb.test', { projectId: 'proj_CE5hbCg5EPjP', chatId: 'VL0TZudKjN6SiWtV' }, 'usr_CuXGNqCoY9JGW0'),
+			buildRemovalRequest(
+				mudbase,
+				'https://mb.test',
+				{ projectId: 'proj_CE5hbCg5EPjP', chatId: 'VL0TZudKjN6SiWtV' },
+				'usr_CuXGNqCoY9JGW0',
+			),
 		).toEqual({
 			ok: true,
 			value: {
@@ -55,7 +89,9 @@ describe('buildRemovalRequest', () => {
 			ok: false,
 			reason: 'Flashback user id ".." is not an id (it would change the path)',
 		});
-		expect(buildRemovalRequest(mudbase, 'https://mb.test', { projectId: 'p', chatId: '.' }, 'u')).toEqual({
+		expect(
+			buildRemovalRequest(mudbase, 'https://mb.test', { projectId: 'p', chatId: '.' }, 'u'),
+		).toEqual({
 			ok: false,
 			reason: 'Mudbase chat id "." is not an id (it would change the path)',
 		});
@@ -70,7 +106,10 @@ describe('buildRemovalRequest', () => {
 	});
 
 	it('refuses a base URL that is not a plain http(s) URL', () => {
-		expect(normalizeBaseUrl('ftp://x.test', 'Ejento')).toEqual({ ok: false, reason: 'Ejento base URL must start with https:// or http://' });
+		expect(normalizeBaseUrl('ftp://x.test', 'Ejento')).toEqual({
+			ok: false,
+			reason: 'Ejento base URL must start with https:// or http://',
+		});
 		expect(normalizeBaseUrl('https://u:p@x.test', 'Ejento')).toEqual({
 			ok: false,
 			reason: 'Ejento base URL must not contain a user name or password',
@@ -79,7 +118,13 @@ describe('buildRemovalRequest', () => {
 			ok: false,
 			reason: 'Ejento base URL must not contain a query (?) or fragment (#)',
 		});
-		expect(normalizeBaseUrl('', 'Ejento')).toEqual({ ok: false, reason: 'Ejento base URL is missing' });
-		expect(normalizeBaseUrl(' https://x.test/base// ', 'Ejento')).toEqual({ ok: true, value: 'https://x.test/base' });
+		expect(normalizeBaseUrl('', 'Ejento')).toEqual({
+			ok: false,
+			reason: 'Ejento base URL is missing',
+		});
+		expect(normalizeBaseUrl(' https://x.test/base// ', 'Ejento')).toEqual({
+			ok: true,
+			value: 'https://x.test/base',
+		});
 	});
 });

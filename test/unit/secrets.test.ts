@@ -16,9 +16,20 @@ describe('redact', () => {
 describe('redactingTransport', () => {
 	it('scrubs bodies, headers and transport error messages', async () => {
 		const answer: Transport = {
-			send: async () => ({ status: 422, headers: { 'x-echo': 'tok_1' }, body: '{"input":{"api_key":"tok_1"}}' }),
+			send: async () => ({
+				status: 422,
+				headers: { 'x-echo': 'tok_1' },
+				body: '{"input":{"api_key":"tok_1"}}',
+			}),
 		};
-		await expect(redactingTransport(answer, () => ['tok_1']).send({ method: 'GET', url: 'http://x', headers: {}, timeoutMs: 1 })).resolves.toEqual({
+		await expect(
+			redactingTransport(answer, () => ['tok_1']).send({
+				method: 'GET',
+				url: 'http://x',
+				headers: {},
+				timeoutMs: 1,
+			}),
+		).resolves.toEqual({
 			status: 422,
 			headers: { 'x-echo': REDACTED },
 			body: `{"input":{"api_key":"${REDACTED}"}}`,
@@ -31,7 +42,9 @@ describe('redactingTransport', () => {
 		const error = await redactingTransport(failing, () => ['tok_1'])
 			.send({ method: 'GET', url: 'http://x', headers: {}, timeoutMs: 1 })
 			.catch((e: unknown) => e);
-		expect(error).toEqual(new TransportError('connection', `socket hang up near ${REDACTED}`, 'ECONNRESET'));
+		expect(error).toEqual(
+			new TransportError('connection', `socket hang up near ${REDACTED}`, 'ECONNRESET'),
+		);
 		expect((error as TransportError).kind).toBe('connection');
 	});
 });

@@ -1,0 +1,52 @@
+/** An unbounded single-consumer async queue: producers push, one `for await` reads in push order. */
+export class Channel<T> implements AsyncIterable<T> {
+	private readonly buffer: T[] = [];
+	private waiting: ((result: IteratorResult<T>) => void) | undefined;
+	private failWaiting: ((error: unknown) => void) | undefined;
+	private closed = false;
+	private error: { value: unknown } | undefined;
+
+	push(value: T): void {
+		if (this.closed) return;
+		if (this.waiting) {
+			const resolve = this.waiting;
+			this.waiting = this.failWaiting = undefined;
+			resolve({ value, done: false });
+		} else this.buffer.push(value);
+	}
+
+	close(): void {
+		this.closed = true;
+		if (this.waiting && this.buffer.length === 0) {
+			const resolve = this.waiting;
+			this.waiting = this.failWaiting = undefined;
+			resolve({ value: undefined, done: true });
+		}
+	}
+
+	fail(error: unknown): void {
+		if (this.error) return;
+		this.error = { value: error };
+		this.closed = true;
+		if (this.failWaiting) {
+			const reject = this.failWaiting;
+			this.waiting = this.failWaiting = undefined;
+			reject(error);
+		}
+	}
+
+	[Symbol.asyncIterator](): AsyncIterator<T> {
+		return {
+			next: () => {
+				if (this.error) return Promise.reject(this.error.value);
+				if (this.buffer.length > 0)
+					return Promise.resolve({ value: this.buffer.shift() as T, done: false });
+				if (this.closed) return Promise.resolve({ value: undefined, done: true });
+				return new Promise<IteratorResult<T>>((resolve, reject) => {
+					this.waiting = resolve;
+					this.failWaiting = reject;
+				});
+			},
+		};
+	}
+}

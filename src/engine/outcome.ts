@@ -1,0 +1,47 @@
+/** The one outcome type: exactly one per (row, system, scope) pair (DESIGN §4 "Outcome"). */
+import type { SystemId, VerdictKind } from '../systems/types';
+
+export type OutcomeStatus = 'removed' | 'not_found' | 'would_remove' | 'skipped' | 'failed';
+
+/** Why a pair ended as it did, beyond the vendor's own answers. */
+export type OutcomeKind =
+	| VerdictKind
+	| 'transport_error' // no answer: timeout or connection failure, attempts used up
+	| 'circuit_open' // the system's circuit was open: not sent
+	| 'invalid_input' // the row's ids cannot make a safe request: not sent
+	| 'not_configured'; // the run has no settings for this system
+
+/** One unit of work: remove `userId` from `scope` in `system`, for input row `row`. */
+export interface Pair {
+	/** Unique within the run. */
+	id: string;
+	/** 1-based input row (item index + 1, or CSV data row). */
+	row: number;
+	email?: string;
+	system: SystemId;
+	scope: Readonly<Record<string, string>>;
+	userId: string;
+}
+
+export interface PairOutcome {
+	pairId: string;
+	row: number;
+	email?: string;
+	system: SystemId;
+	scope: Readonly<Record<string, string>>;
+	userId: string;
+	status: OutcomeStatus;
+	kind: OutcomeKind;
+	/** The last HTTP status received, if any. */
+	httpStatus?: number;
+	/** Requests sent for this pair. */
+	attempts: number;
+	durationMs: number;
+	/** One sentence: what happened and what to do next. Never a secret. */
+	reason: string;
+	/** Removed, proved by a "not there" after an attempt whose answer was lost or garbled. */
+	confirmedAfterUncertain?: true;
+	/** Failed, but an earlier attempt may have removed the user: run again to confirm. */
+	uncertain?: true;
+	detail?: Readonly<Record<string, string | null>>;
+}
