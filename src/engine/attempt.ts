@@ -1,9 +1,40 @@
-/** One removal attempt for one (row, system, scope) pair: build, send, classify. No retries here. */
+/** One removal request for one (row, system, scope) pair: send, classify. No retries here. */
 import { redactingTransport } from '../secrets';
+import { type ClassifyOptions, classifyResponse } from '../systems/classify';
 import { buildRemovalRequest, type RemovalRequest } from '../systems/request';
-import { classifyResponse, type ClassifyOptions } from '../systems/classify';
 import type { SystemDefinition, Verdict } from '../systems/types';
-import { type Transport, TransportError } from '../transport/types';
+import { type HttpResponse, type Transport, TransportError } from '../transport/types';
+
+export type SendResult =
+	| { response: HttpResponse; verdict: Verdict }
+	/** No answer came back: the removal may or may not have happened. */
+	| { transportError: TransportError };
+
+export interface SendOptions {
+	timeoutMs: number;
+	allowCredentialRefresh?: boolean;
+	classify?: ClassifyOptions;
+}
+
+/** `transport` must already redact secrets (see `redactingTransport`). */
+export async function sendRemoval(
+	system: SystemDefinition,
+	request: RemovalRequest,
+	transport: Transport,
+	options: SendOptions,
+): Promise<SendResult> {
+	try {
+		const response = await transport.send({
+			...request,
+			timeoutMs: options.timeoutMs,
+			...(options.allowCredentialRefresh ? { allowCredentialRefresh: true } : {}),
+		});
+		return { response, verdict: classifyResponse(system, response, options.classify) };
+	} catch (error) {
+		if (error instanceof TransportError) return { transportError: error };
+		throw error;
+	}
+}
 
 export interface AttemptInput {
 	system: SystemDefinition;
@@ -21,23 +52,20 @@ export type AttemptResult =
 	/** Not sent: the row's ids or the configuration cannot make a safe request. */
 	| { sent: false; reason: string }
 	| { sent: true; request: RemovalRequest; verdict: Verdict }
-	/** Sent, but no answer came back: the removal may or may not have happened. */
 	| { sent: true; request: RemovalRequest; transportError: TransportError };
 
+/** Build, send once, classify: a single removal without the engine's limits and retries. */
 export async function attemptRemoval(input: AttemptInput): Promise<AttemptResult> {
 	const built = buildRemovalRequest(input.system, input.baseUrl, input.scope, input.userId);
 	if (!built.ok) return { sent: false, reason: built.reason };
 	const request = built.value;
-	const transport = redactingTransport(input.transport, input.secrets);
-	try {
-		const response = await transport.send({ ...request, timeoutMs: input.timeoutMs });
-		return {
-			sent: true,
-			request,
-			verdict: classifyResponse(input.system, response, input.classify),
-		};
-	} catch (error) {
-		if (error instanceof TransportError) return { sent: true, request, transportError: error };
-		throw error;
-	}
+	const result = await sendRemoval(
+		input.system,
+		request,
+		redactingTransport(input.transport, input.secrets),
+		{ timeoutMs: input.timeoutMs, classify: input.classify },
+	);
+	if ('transportError' in result)
+		return { sent: true, request, transportError: result.transportError };
+	return { sent: true, request, verdict: result.verdict };
 }

@@ -243,8 +243,9 @@ export class SystemLimiter {
 		const now = this.clock.now();
 		if (this.pausedUntil > now) return this.pausedUntil - now;
 		this.refill(now);
-		if (this.tokens >= 1) return 0;
-		return Math.ceil(((1 - this.tokens) / this.effectiveRate) * 1000);
+		// Float refills land a hair under 1 (0.1 × 10 = 0.9999…): within a microtoken counts as whole.
+		if (this.tokens >= 1 - 1e-6) return 0;
+		return Math.max(1, Math.ceil(((1 - this.tokens) / this.effectiveRate) * 1000 - 1e-6));
 	}
 
 	private refill(now: number): void {

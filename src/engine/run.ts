@@ -1,0 +1,292 @@
+/**
+ * A run: (row, system, scope) pairs executed with every system side by side, each through its
+ * shared limiter, retried per `retry.ts`, ending in exactly one outcome per pair, streamed out as
+ * pairs complete.
+ */
+import { redactingTransport } from '../secrets';
+import type { ClassifyOptions } from '../systems/classify';
+import { buildRemovalRequest } from '../systems/request';
+import type { SystemDefinition, SystemId, Verdict } from '../systems/types';
+import type { Transport, TransportError } from '../transport/types';
+import { sendRemoval } from './attempt';
+import { Channel } from './channel';
+import { abortError, type Clock, realClock } from './clock';
+import { type LimiterRegistry, type LimitSettings, type SystemLimiter } from './limiter';
+import type { OutcomeKind, Pair, PairOutcome } from './outcome';
+import {
+	RETRIED_KINDS,
+	retryDelayMs,
+	type RetrySettings,
+	transportErrorIsUncertain,
+	UNCERTAIN_KINDS,
+} from './retry';
+
+/** Everything the engine needs to talk to one system in this run. */
+export interface SystemRuntime {
+	system: SystemDefinition;
+	baseUrl: string;
+	transport: Transport;
+	/** Secret values to scrub from everything the system sends back. */
+	secrets: () => readonly string[];
+	/** Identifies the credential: limiters are shared per system + credential. */
+	credentialKey: string;
+	limits: LimitSettings;
+	retry: RetrySettings;
+	/** The credential can be refreshed on a 401 (Mudbase login): the refresh gate applies. */
+	refreshableCredential?: boolean;
+	classify?: ClassifyOptions;
+}
+
+export interface RunOptions {
+	systems: Partial<Record<SystemId, SystemRuntime>>;
+	limiters: LimiterRegistry;
+	clock?: Clock;
+	/** For backoff jitter; inject a seeded one in tests. */
+	random?: () => number;
+	/** Cancels the run: waiting stops at once and only this run's queued requests are dropped. */
+	signal?: AbortSignal;
+	/** Pairs started but not finished, at most (bounds memory for a streamed input). */
+	maxOutstanding?: number;
+}
+
+export interface SystemRunStats {
+	requests: number;
+	rateLimited: number;
+	transportErrors: number;
+}
+
+export interface Run extends AsyncIterable<PairOutcome> {
+	stats(): Readonly<Partial<Record<SystemId, SystemRunStats>>>;
+}
+
+let runCounter = 0;
+
+export function runRemovals(pairs: Iterable<Pair> | AsyncIterable<Pair>, options: RunOptions): Run {
+	const clock = options.clock ?? realClock;
+	const random = options.random ?? Math.random;
+	const maxOutstanding = options.maxOutstanding ?? 1000;
+	const runId = `run-${++runCounter}`;
+	const stats: Partial<Record<SystemId, SystemRunStats>> = {};
+	const channel = new Channel<PairOutcome>();
+	const used = new Set<SystemLimiter>();
+	const limiters = new Map<SystemId, SystemLimiter>();
+	const transports = new Map<SystemId, Transport>();
+	let started = false;
+
+	function statsOf(system: SystemId): SystemRunStats {
+		return (stats[system] ??= { requests: 0, rateLimited: 0, transportErrors: 0 });
+	}
+
+	function limiterOf(runtime: SystemRuntime): SystemLimiter {
+		const id = runtime.system.id;
+		let limiter = limiters.get(id);
+		if (!limiter) {
+			limiter = options.limiters.get(
+				`${id}:${runtime.credentialKey}`,
+				runtime.limits,
+				runtime.refreshableCredential === true,
+			);
+			limiters.set(id, limiter);
+			used.add(limiter);
+		}
+		return limiter;
+	}
+
+	function transportOf(runtime: SystemRuntime): Transport {
+		const id = runtime.system.id;
+		let transport = transports.get(id);
+		if (!transport) {
+			transport = redactingTransport(runtime.transport, runtime.secrets);
+			transports.set(id, transport);
+		}
+		return transport;
+	}
+
+	async function removePair(pair: Pair): Promise<PairOutcome> {
+		const startedAt = clock.now();
+		let attempts = 0;
+		const finish = (
+			kind: OutcomeKind,
+			status: PairOutcome['status'],
+			reason: string,
+			extra: Partial<PairOutcome> = {},
+		): PairOutcome => ({
+			pairId: pair.id,
+			row: pair.row,
+			...(pair.email !== undefined ? { email: pair.email } : {}),
+			system: pair.system,
+			scope: pair.scope,
+			userId: pair.userId,
+			status,
+			kind,
+			attempts,
+			durationMs: clock.now() - startedAt,
+			reason,
+			...extra,
+		});
+
+		const runtime = options.systems[pair.system];
+		if (!runtime) {
+			return finish('not_configured', 'failed', `${pair.system} is not configured for this run`);
+		}
+		const built = buildRemovalRequest(runtime.system, runtime.baseUrl, pair.scope, pair.userId);
+		if (!built.ok) return finish('invalid_input', 'failed', built.reason);
+
+		const limiter = limiterOf(runtime);
+		const transport = transportOf(runtime);
+		const counters = statsOf(pair.system);
+		const { retry } = runtime;
+		let budget = 0;
+		let freePasses = 0;
+		/** The reason of the first attempt whose answer was lost or garbled. */
+		let uncertain: string | undefined;
+		let last: { kind: OutcomeKind; reason: string; httpStatus?: number } | undefined;
+
+		const failLast = (): PairOutcome => {
+			const base = last ?? { kind: 'transport_error' as const, reason: 'no attempt was made' };
+			const suffix = uncertain
+				? ' An earlier attempt may have removed the user (its answer was lost); run again to confirm.'
+				: '';
+			return finish(base.kind, 'failed', `${base.reason}${suffix}`, {
+				...(base.httpStatus !== undefined ? { httpStatus: base.httpStatus } : {}),
+				...(uncertain ? { uncertain: true as const } : {}),
+			});
+		};
+
+		while (budget < retry.maxAttempts) {
+			const permit = await limiter.acquire(runId, options.signal);
+			if ('refused' in permit) {
+				last = {
+					kind: 'circuit_open',
+					reason: `${runtime.system.displayName} is paused: ${permit.refused}`,
+				};
+				return failLast();
+			}
+			budget++;
+			attempts++;
+			counters.requests++;
+			const result = await sendRemoval(runtime.system, built.value, transport, {
+				timeoutMs: retry.requestTimeoutMs,
+				allowCredentialRefresh: permit.allowRefresh,
+				classify: runtime.classify,
+			});
+
+			if ('transportError' in result) {
+				permit.release({ kind: 'transport_error', reason: result.transportError.message });
+				counters.transportErrors++;
+				const error: TransportError = result.transportError;
+				if (error.kind === 'aborted') throw abortError(options.signal);
+				if (transportErrorIsUncertain(error.kind, error.code)) {
+					uncertain ??= error.message;
+				}
+				last = {
+					kind: 'transport_error',
+					reason: `${runtime.system.displayName}: no answer (${error.message})`,
+				};
+				await backoff();
+				continue;
+			}
+
+			const verdict: Verdict = result.verdict;
+			const advice = permit.release({
+				kind: verdict.kind,
+				headers: result.response.headers,
+				reason: verdict.reason,
+			});
+			last = { kind: verdict.kind, reason: verdict.reason, httpStatus: verdict.httpStatus };
+			if (advice === 'retry-free' && freePasses < retry.maxAttempts) {
+				// A 401 while the credential is being refreshed: ask again, not counted against the pair.
+				budget--;
+				freePasses++;
+				continue;
+			}
+			const answered = { httpStatus: verdict.httpStatus };
+			switch (verdict.kind) {
+				case 'removed':
+					return finish('removed', 'removed', verdict.reason, {
+						...answered,
+						...(verdict.detail ? { detail: verdict.detail } : {}),
+					});
+				case 'not_there':
+					if (uncertain) {
+						return finish(
+							'removed',
+							'removed',
+							`Removed: an earlier attempt got no clear answer (${uncertain}) and ${runtime.system.displayName} now says the user is not there`,
+							{ ...answered, confirmedAfterUncertain: true },
+						);
+					}
+					return finish('not_there', 'not_found', verdict.reason, answered);
+				case 'self_removal':
+					return finish('self_removal', 'skipped', verdict.reason, answered);
+				default:
+					break;
+			}
+			if (!RETRIED_KINDS.has(verdict.kind)) return failLast();
+			if (UNCERTAIN_KINDS.has(verdict.kind)) uncertain ??= verdict.reason;
+			if (verdict.kind === 'rate_limited') {
+				counters.rateLimited++;
+				// A Retry-After already paused the whole system in the limiter; otherwise back off.
+				if (limiter.pausedUntilMs > clock.now()) continue;
+			}
+			await backoff();
+		}
+		return failLast();
+
+		async function backoff(): Promise<void> {
+			if (budget >= retry.maxAttempts) return;
+			await clock.sleep(retryDelayMs(budget, retry, random), options.signal);
+		}
+	}
+
+	async function drive(): Promise<void> {
+		let outstanding = 0;
+		let slotFreed: (() => void) | undefined;
+		let failed = false;
+		const settle = (outcome: PairOutcome): void => {
+			outstanding--;
+			channel.push(outcome);
+			slotFreed?.();
+		};
+		const fail = (error: unknown): void => {
+			failed = true;
+			outstanding--;
+			channel.fail(error);
+			slotFreed?.();
+		};
+		try {
+			for await (const pair of pairs) {
+				if (failed) return;
+				if (options.signal?.aborted) throw abortError(options.signal);
+				while (outstanding >= maxOutstanding) {
+					await new Promise<void>((resolve) => (slotFreed = resolve));
+					if (failed) return;
+				}
+				outstanding++;
+				removePair(pair).then(settle, fail);
+			}
+			while (outstanding > 0) {
+				await new Promise<void>((resolve) => (slotFreed = resolve));
+				if (failed) return;
+			}
+			channel.close();
+		} catch (error) {
+			channel.fail(error);
+		} finally {
+			if (failed || options.signal?.aborted) {
+				for (const limiter of used) limiter.dropRun(runId, abortError(options.signal));
+			} else for (const limiter of used) limiter.dropRun(runId);
+		}
+	}
+
+	return {
+		[Symbol.asyncIterator]() {
+			if (!started) {
+				started = true;
+				void drive();
+			}
+			return channel[Symbol.asyncIterator]();
+		},
+		stats: () => stats,
+	};
+}
