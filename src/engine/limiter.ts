@@ -83,6 +83,15 @@ type Circuit =
 
 type Gate = 'open' | 'probe-needed' | 'probing';
 
+/** Answers that say nothing about whether the credential was accepted. */
+const INCONCLUSIVE_FOR_AUTH: ReadonlySet<Observation['kind']> = new Set<Observation['kind']>([
+	'transport_error',
+	'server_error',
+	'rate_limited',
+	'request_timeout',
+	'malformed_success',
+]);
+
 /** Never pace below this: one request every 10 s still finishes a small batch. */
 const MIN_RATE = 0.1;
 
@@ -351,7 +360,9 @@ export class SystemLimiter {
 		}
 
 		if (wasRefreshProbe && this.gate === 'probing') {
-			this.gate = kind === 'transport_error' ? 'probe-needed' : 'open';
+			// Only an answer the system gave after checking the token proves it works; a 5xx, 429 or
+			// lost answer may come from in front of the auth check, so the next request probes again.
+			this.gate = INCONCLUSIVE_FOR_AUTH.has(kind) ? 'probe-needed' : 'open';
 		}
 		this.kick();
 		return advice;

@@ -646,6 +646,48 @@ describe('JWT refresh gate (Mudbase)', () => {
 		expect(outcomes.every((o) => o.attempts <= 2)).toBe(true);
 	});
 
+	it('keeps the gate closed after an inconclusive probe answer (a 5xx says nothing about the token)', async () => {
+		let expiresAt = -Infinity;
+		let probes = 0;
+		const fake = new FakeSystem(
+			clock,
+			(sent) => {
+				if (sent.request.allowCredentialRefresh && ++probes === 2) return { status: 503 }; // a gateway error before auth
+				if (clock.now() < expiresAt) return MUDBASE_OK;
+				if (!sent.request.allowCredentialRefresh)
+					return { status: 401, body: { message: 'invalid token' } };
+				expiresAt = clock.now() + 1_000;
+				return MUDBASE_OK;
+			},
+			50,
+		);
+		const outcomes = await clock.run(
+			collect(
+				newRun(pairsFor('mudbase', 300), {
+					systems: {
+						mudbase: runtimeFor('mudbase', fake.transport, {
+							refreshableCredential: true,
+							limits: { maxConcurrency: 8, ratePerSecond: 100, burst: 8 },
+						}),
+					},
+					clock,
+					limiters,
+					random: half,
+				}),
+			),
+		);
+		expect(statuses(outcomes)).toEqual({ removed: 300 });
+		const inconclusive = fake.sent.findIndex(
+			(s) => s.answer && 'status' in s.answer && s.answer.status === 503,
+		);
+		expect(inconclusive).toBeGreaterThan(0);
+		// The next request is again the single probe, not a wave of requests with the expired token.
+		expect(fake.sent[inconclusive + 1].request.allowCredentialRefresh).toBe(true);
+		expect(fake.sent[inconclusive + 1].at).toBeGreaterThanOrEqual(
+			fake.sent[inconclusive].answeredAt as number,
+		);
+	});
+
 	it('opens the circuit when a 401 survives the refresh', async () => {
 		const { fake, logins } = jwtSystem(1_000, true);
 		const outcomes = await clock.run(
