@@ -30,9 +30,9 @@ export default [
 		},
 	},
 	{
-		files: ['sandbox/**/*.ts', 'test/**/*.ts'],
+		files: ['sandbox/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
 		rules: {
-			// The sandbox is a command-line program that prints its URLs; tests report what they measured.
+			// The sandbox prints its URLs, benchmarks print their tables: both are command-line programs.
 			'no-console': 'off',
 			// Test fixtures and demo data are sandbox-only credentials that open nothing real.
 			'@n8n/community-nodes/no-hardcoded-secrets': 'off',

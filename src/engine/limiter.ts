@@ -10,9 +10,7 @@
  *   waits behind a 10,000-row nightly run.
  * - Pauses: a `Retry-After` (or remaining = 0 with a reset) pauses the whole system; one longer than
  *   `maxRetryAfterMs` is a quota: the circuit opens until then and waiting pairs fail fast.
- * - Adaptation without headers: AIMD (additive increase, multiplicative decrease — TCP congestion
- *   avoidance, RFC 5681; the client-side throttling idea of the Google SRE book, "Handling Overload"):
- *   halve the rate on a 429, creep back up on every accepted request.
+ * - Adaptation without headers: AIMD with a learned ceiling (`adaptiveRate.ts`).
  * - Circuit breaker: a permission 403, a 401 that survives a credential refresh, or
  *   `circuitAfterServerErrors` consecutive 5xx open it; after `cooldown` one probe request decides.
  * - JWT refresh gate (DESIGN §3): n8n refreshes an expirable credential per request, with no
@@ -24,6 +22,7 @@
  * neither.
  */
 import type { VerdictKind } from '../systems/types';
+import { AdaptiveRate } from './adaptiveRate';
 import { abortError, type Clock } from './clock';
 import { pauseFrom, readRateLimit } from './rateLimitHeaders';
 
@@ -92,6 +91,9 @@ const INCONCLUSIVE_FOR_AUTH: ReadonlySet<Observation['kind']> = new Set<Observat
 	'malformed_success',
 ]);
 
+/** Share of an announced rate to pace at. */
+const ANNOUNCED_MARGIN = 0.95;
+
 /** Never pace below this: one request every 10 s still finishes a small batch. */
 const MIN_RATE = 0.1;
 
@@ -103,7 +105,7 @@ export class SystemLimiter {
 	private inFlight = 0;
 	private tokens: number;
 	private lastRefill: number;
-	private currentRate: number;
+	private readonly adaptive: AdaptiveRate;
 	private announcedRate: number | undefined;
 	private pausedUntil = 0;
 	private consecutiveServerErrors = 0;
@@ -121,23 +123,25 @@ export class SystemLimiter {
 		this.settings = { ...settings };
 		this.tokens = settings.burst;
 		this.lastRefill = clock.now();
-		this.currentRate = settings.ratePerSecond;
+		this.adaptive = new AdaptiveRate(settings.ratePerSecond, clock.now(), MIN_RATE);
 		this.gate = refreshable ? 'probe-needed' : 'open';
 	}
 
 	/** A later run's settings win (the user edited them); learned limits are kept. */
 	configure(settings: LimitSettings): void {
-		const rateChanged = settings.ratePerSecond !== this.settings.ratePerSecond;
 		this.settings = { ...settings };
-		if (rateChanged) this.currentRate = settings.ratePerSecond;
+		this.adaptive.setConfigured(settings.ratePerSecond);
 		this.tokens = Math.min(this.tokens, settings.burst);
 		this.kick();
 	}
 
 	/** The rate requests are paced at now (configured, announced and adapted). */
 	get effectiveRate(): number {
-		const ceiling = Math.min(this.settings.ratePerSecond, this.announcedRate ?? Infinity);
-		return Math.max(MIN_RATE, Math.min(this.currentRate, ceiling));
+		// Pace a little under an announced rate: requests bunch on the way, and the system counts arrivals.
+		const announced =
+			this.announcedRate === undefined ? Infinity : this.announcedRate * ANNOUNCED_MARGIN;
+		const ceiling = Math.min(this.settings.ratePerSecond, announced);
+		return Math.max(MIN_RATE, Math.min(this.adaptive.value, ceiling));
 	}
 
 	get pausedUntilMs(): number {
@@ -299,18 +303,20 @@ export class SystemLimiter {
 		const circuitProbe = this.circuit.state === 'half-open';
 		if (this.circuit.state === 'half-open') this.circuit.probing = true;
 		let released = false;
+		const sentAt = this.clock.now();
 		waiter.resolve({
 			allowRefresh,
 			release: (observation) => {
 				if (released) return 'ok';
 				released = true;
-				return this.release(observation, allowRefresh, circuitProbe);
+				return this.release(observation, sentAt, allowRefresh, circuitProbe);
 			},
 		});
 	}
 
 	private release(
 		observation: Observation,
+		sentAt: number,
 		wasRefreshProbe: boolean,
 		wasCircuitProbe: boolean,
 	): ReleaseAdvice {
@@ -320,15 +326,8 @@ export class SystemLimiter {
 		const { kind, reason } = observation;
 
 		if (observation.headers) this.learn(observation, now);
-		if (kind === 'rate_limited') {
-			this.currentRate = Math.max(MIN_RATE, this.effectiveRate / 2);
-		} else if (kind !== 'transport_error') {
-			// Additive increase: about 1 % of the configured rate per accepted request.
-			this.currentRate = Math.min(
-				this.settings.ratePerSecond,
-				this.currentRate + Math.max(0.05, this.settings.ratePerSecond / 100),
-			);
-		}
+		if (kind === 'rate_limited') this.adaptive.onRateLimited(now, sentAt);
+		else if (kind !== 'transport_error') this.adaptive.onAccepted(now);
 
 		const serverTrouble = kind === 'server_error' || kind === 'transport_error';
 		this.consecutiveServerErrors = serverTrouble ? this.consecutiveServerErrors + 1 : 0;
@@ -384,6 +383,7 @@ export class SystemLimiter {
 				);
 			} else {
 				this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+				this.adaptive.onPaused();
 			}
 		} else if (signal.remaining !== undefined) {
 			// The system allows `remaining` more in this window: never hold more tokens than that.

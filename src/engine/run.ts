@@ -3,6 +3,7 @@
  * shared limiter, retried per `retry.ts`, ending in exactly one outcome per pair, streamed out as
  * pairs complete.
  */
+import { setMaxListeners } from 'node:events';
 import { redactingTransport } from '../secrets';
 import type { ClassifyOptions } from '../systems/classify';
 import { buildRemovalRequest } from '../systems/request';
@@ -61,7 +62,20 @@ export interface Run extends AsyncIterable<PairOutcome> {
 
 let runCounter = 0;
 
-export function runRemovals(pairs: Iterable<Pair> | AsyncIterable<Pair>, options: RunOptions): Run {
+export function runRemovals(
+	pairs: Iterable<Pair> | AsyncIterable<Pair>,
+	runOptions: RunOptions,
+): Run {
+	// One listener on the caller's signal; every wait of this run listens to our own signal instead
+	// (thousands of pairs may wait at once, far above Node's 10-listener warning).
+	const cancel = new AbortController();
+	setMaxListeners(0, cancel.signal);
+	if (runOptions.signal?.aborted) cancel.abort(runOptions.signal.reason);
+	else
+		runOptions.signal?.addEventListener('abort', () => cancel.abort(runOptions.signal?.reason), {
+			once: true,
+		});
+	const options: RunOptions = { ...runOptions, signal: cancel.signal };
 	const clock = options.clock ?? realClock;
 	const random = options.random ?? Math.random;
 	const maxOutstanding = options.maxOutstanding ?? 1000;

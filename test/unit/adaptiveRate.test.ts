@@ -1,0 +1,72 @@
+import { AdaptiveRate } from '../../src/engine/adaptiveRate';
+
+function acceptEvery(rate: AdaptiveRate, fromMs: number, toMs: number, stepMs: number): number {
+	let t = fromMs;
+	for (; t < toMs; t += stepMs) rate.onAccepted(t);
+	return t;
+}
+
+describe('AdaptiveRate', () => {
+	it('stays at the configured rate until a 429', () => {
+		const rate = new AdaptiveRate(100, 0, 0.1);
+		acceptEvery(rate, 0, 5_000, 10);
+		expect(rate.value).toBe(100);
+		expect(rate.learnedCeiling).toBeUndefined();
+	});
+
+	it('learns the accepted rate as the ceiling on a 429 and drops just under it', () => {
+		const rate = new AdaptiveRate(100, 0, 0.1);
+		const t = acceptEvery(rate, 0, 2_000, 20); // the system accepted 50/s
+		rate.onRateLimited(t, t - 50);
+		expect(rate.learnedCeiling).toBeCloseTo(50, 0);
+		expect(rate.value).toBeCloseTo(45, 0);
+	});
+
+	it('reduces once for the 429s of one burst, not once per answer', () => {
+		const rate = new AdaptiveRate(100, 0, 0.1);
+		const t = acceptEvery(rate, 0, 2_000, 20);
+		for (let i = 0; i < 8; i++) rate.onRateLimited(t + i, t - 30); // eight in flight, all sent before the first 429
+		expect(rate.learnedCeiling).toBeCloseTo(50, 0);
+		expect(rate.value).toBeCloseTo(45, 0);
+		// Sent just after the decrease, while the system's bucket refills: still the same event.
+		rate.onRateLimited(t + 600, t + 500);
+		expect(rate.value).toBeCloseTo(45, 0);
+		// A second later it is a new event.
+		rate.onRateLimited(t + 1_600, t + 1_500);
+		expect(rate.value).toBeLessThan(45);
+	});
+
+	it('measures the rate while accepting, not across a pause', () => {
+		const rate = new AdaptiveRate(100, 0, 0.1);
+		let t = acceptEvery(rate, 0, 2_000, 20);
+		rate.onRateLimited(t, t - 10);
+		rate.onPaused();
+		t += 1_000; // a Retry-After: 1 pause: nothing accepted
+		t = acceptEvery(rate, t, t + 1_000, 22); // then 45/s, what we now send
+		rate.onRateLimited(t, t - 10);
+		// Across the pause it would read ~22/s; while accepting it is 45/s.
+		expect(rate.learnedCeiling).toBeCloseTo(45.45, 1);
+	});
+
+	it('climbs fast below the ceiling, then probes slowly above 90 % of it', () => {
+		const rate = new AdaptiveRate(100, 0, 0.1);
+		let t = acceptEvery(rate, 0, 2_000, 20);
+		rate.onRateLimited(t, t - 10); // ceiling 50, rate 45
+		t = acceptEvery(rate, t, t + 10_000, 25);
+		// 10 s of probing at 0.5 % of 50 per second: +2.5 at most
+		expect(rate.value).toBeGreaterThan(45);
+		expect(rate.value).toBeLessThanOrEqual(47.5 + 1e-9);
+	});
+
+	it('never goes above the configured rate, nor below the floor', () => {
+		const rate = new AdaptiveRate(10, 0, 0.1);
+		let t = 0;
+		for (let i = 0; i < 50; i++) {
+			t += 1_000;
+			rate.onRateLimited(t, t - 1);
+		}
+		expect(rate.value).toBe(0.1);
+		t = acceptEvery(rate, t, t + 600_000, 50);
+		expect(rate.value).toBeLessThanOrEqual(10);
+	});
+});
