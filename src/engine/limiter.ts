@@ -23,7 +23,7 @@
  */
 import type { VerdictKind } from '../systems/types';
 import { AdaptiveRate } from './adaptiveRate';
-import { abortError, type Clock } from './clock';
+import { abortError, type Clock, realClock } from './clock';
 import { pauseFrom, readRateLimit } from './rateLimitHeaders';
 
 export interface LimitSettings {
@@ -435,3 +435,6 @@ export class LimiterRegistry {
 		return limiter;
 	}
 }
+
+/** The limiters of this n8n process: every execution of every node shares them. */
+export const processLimiters = new LimiterRegistry(realClock);
