@@ -8,6 +8,8 @@ import Papa from 'papaparse';
 import { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { Channel } from './engine/channel';
+import { isReportHeader, reportRowToPair } from './engine/report';
+import type { InputRow } from './engine/rows';
 
 export interface CsvRow {
 	/** 1-based data row (the header is row 0). */
@@ -36,7 +38,8 @@ const HIGH_WATER = 512;
 type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
 function bomOf(bytes: Uint8Array): { encoding: Encoding; length: number } {
-	if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'utf-8', length: 3 };
+	if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+		return { encoding: 'utf-8', length: 3 };
 	if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', length: 2 };
 	if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', length: 2 };
 	return { encoding: 'utf-8', length: 0 };
@@ -47,7 +50,9 @@ function bomOf(bytes: Uint8Array): { encoding: Encoding; length: number } {
  * byte refuses the file. Yields text in chunks of at least `SAMPLE_CHARS` at first, so the header
  * line and the line break are complete in the first chunk.
  */
-export async function* decodeText(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+export async function* decodeText(
+	source: AsyncIterable<Uint8Array | string>,
+): AsyncGenerator<string> {
 	let decoder: TextDecoder | undefined;
 	let lines = 0;
 	let pending = '';
@@ -118,7 +123,8 @@ export function detectDelimiter(headerLine: string): string {
 	let quoted = false;
 	for (const ch of headerLine) {
 		if (ch === '"') quoted = !quoted;
-		else if (!quoted && (DELIMITERS as readonly string[]).includes(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+		else if (!quoted && (DELIMITERS as readonly string[]).includes(ch))
+			counts.set(ch, (counts.get(ch) ?? 0) + 1);
 	}
 	let best = ',';
 	let bestCount = 0;
@@ -207,7 +213,12 @@ export async function* readCsvRows(
 		complete() {
 			if (!columns) {
 				try {
-					onHeader?.({ columns: firstLine(first.value).line.split(delimiter).map((c) => c.trim()), delimiter });
+					onHeader?.({
+						columns: firstLine(first.value)
+							.line.split(delimiter)
+							.map((c) => c.trim()),
+						delimiter,
+					});
 				} catch (error) {
 					rows.fail(error);
 					return;
@@ -228,5 +239,44 @@ export async function* readCsvRows(
 			parser.resume();
 		}
 		yield row;
+	}
+}
+
+/**
+ * The rows of a leavers CSV — or of one of our reports, recognised by its first column — as engine
+ * input rows. `expectedColumns` are the columns this run reads (ids, email, scope fields): a header
+ * with none of them (a file without a header row, a wrong delimiter) refuses the file.
+ */
+export async function* csvInputRows(
+	source: AsyncIterable<Uint8Array | string>,
+	expectedColumns: readonly string[],
+): AsyncGenerator<InputRow> {
+	let report = false;
+	const onHeader = ({ columns }: CsvHeader): void => {
+		report = isReportHeader(columns);
+		if (report) return;
+		const wanted = new Set(expectedColumns.map((c) => c.toLowerCase()));
+		if (!columns.some((c) => wanted.has(c.toLowerCase()))) {
+			throw new CsvFileError(
+				`The CSV header has none of the columns this run reads (${expectedColumns.join(', ')}); it starts with: ${columns
+					.slice(0, 5)
+					.map((c) => `"${c.slice(0, 40)}"`)
+					.join(', ')}. The first line must be the header row. Nothing was removed.`,
+			);
+		}
+	};
+	for await (const row of readCsvRows(source, onHeader)) {
+		if (!report || row.error) {
+			yield {
+				kind: 'person',
+				row: row.row,
+				fields: row.fields,
+				...(row.error ? { error: row.error } : {}),
+			};
+			continue;
+		}
+		const pair = reportRowToPair(row.row, row.fields);
+		if ('error' in pair) yield { kind: 'person', row: row.row, fields: {}, error: pair.error };
+		else yield pair;
 	}
 }

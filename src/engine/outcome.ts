@@ -9,7 +9,12 @@ export type OutcomeKind =
 	| 'transport_error' // no answer: timeout or connection failure, attempts used up
 	| 'circuit_open' // the system's circuit was open: not sent
 	| 'invalid_input' // the row's ids cannot make a safe request: not sent
-	| 'not_configured'; // the run has no settings for this system
+	| 'not_configured' // the run has no settings for this system
+	| 'missing_id' // the row has no id for this system: skipped
+	| 'duplicate' // the same system, scope and user as an earlier row: sent once, this one skipped
+	| 'protected' // a protected user or the credential's own account: skipped
+	| 'dry_run' // would be removed: nothing sent
+	| 'already_done'; // a report row fed back that needs nothing (removed, not_found, skipped)
 
 /** One unit of work: remove `userId` from `scope` in `system`, for input row `row`. */
 export interface Pair {
@@ -44,4 +49,13 @@ export interface PairOutcome {
 	/** Failed, but an earlier attempt may have removed the user: run again to confirm. */
 	uncertain?: true;
 	detail?: Readonly<Record<string, string | null>>;
+	/** Dry run: the exact request that would be sent, credentials shown as [redacted]. */
+	request?: PlannedRequest;
+}
+
+export interface PlannedRequest {
+	method: string;
+	url: string;
+	headers: Readonly<Record<string, string>>;
+	body?: Readonly<Record<string, unknown>>;
 }

@@ -1,9 +1,13 @@
 import { CsvFileError, type CsvRow, readCsvRows } from '../../src/csv';
 
-async function read(input: string | Uint8Array | Array<string | Uint8Array>, onHeader?: (h: { columns: string[]; delimiter: string }) => void) {
+async function read(
+	input: string | Uint8Array | Array<string | Uint8Array>,
+	onHeader?: (h: { columns: string[]; delimiter: string }) => void,
+) {
 	const chunks = Array.isArray(input) ? input : [input];
 	async function* source() {
-		for (const chunk of chunks) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+		for (const chunk of chunks)
+			yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
 	}
 	const rows: CsvRow[] = [];
 	for await (const row of readCsvRows(source(), onHeader)) rows.push(row);
@@ -24,25 +28,48 @@ describe('readCsvRows', () => {
 		['comma, LF', 'email,flashbackUserId\na@x.io,"fb ""1"""\nb@x.io,"line\nbreak"\n'],
 		['semicolon, CRLF', 'email;flashbackUserId\r\na@x.io;"fb ""1"""\r\nb@x.io;"line\nbreak"\r\n'],
 		['tab', 'email\tflashbackUserId\na@x.io\t"fb ""1"""\nb@x.io\t"line\nbreak"'],
-		['UTF-8 BOM, padded header, blank lines', '\ufeff email , flashbackUserId\n\na@x.io,"fb ""1"""\n\nb@x.io,"line\nbreak"\n\n'],
+		[
+			'UTF-8 BOM, padded header, blank lines',
+			'\ufeff email , flashbackUserId\n\na@x.io,"fb ""1"""\n\nb@x.io,"line\nbreak"\n\n',
+		],
 	])('reads %s', async (_, text) => {
 		expect(await read(text)).toEqual(EXPECTED);
 	});
 
 	it('reads a file fed one byte at a time, multi-byte characters split across chunks', async () => {
 		const bytes = Buffer.from('email;flashbackUserId\r\nzoë@x.io;Zoë 🚀\r\n', 'utf8');
-		expect(await read(oneByteAtATime(bytes))).toEqual([{ row: 1, fields: { email: 'zoë@x.io', flashbackUserId: 'Zoë 🚀' } }]);
+		expect(await read(oneByteAtATime(bytes))).toEqual([
+			{ row: 1, fields: { email: 'zoë@x.io', flashbackUserId: 'Zoë 🚀' } },
+		]);
 	});
 
 	it.each([
-		['UTF-16LE', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('email,flashbackUserId\r\nzoë@x.io,Zoë\r\n', 'utf16le')])],
-		['UTF-16BE', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('email,flashbackUserId\r\nzoë@x.io,Zoë\r\n', 'utf16le').swap16()])],
+		[
+			'UTF-16LE',
+			Buffer.concat([
+				Buffer.from([0xff, 0xfe]),
+				Buffer.from('email,flashbackUserId\r\nzoë@x.io,Zoë\r\n', 'utf16le'),
+			]),
+		],
+		[
+			'UTF-16BE',
+			Buffer.concat([
+				Buffer.from([0xfe, 0xff]),
+				Buffer.from('email,flashbackUserId\r\nzoë@x.io,Zoë\r\n', 'utf16le').swap16(),
+			]),
+		],
 	])('decodes %s with a BOM', async (_, bytes) => {
-		expect(await read(oneByteAtATime(bytes))).toEqual([{ row: 1, fields: { email: 'zoë@x.io', flashbackUserId: 'Zoë' } }]);
+		expect(await read(oneByteAtATime(bytes))).toEqual([
+			{ row: 1, fields: { email: 'zoë@x.io', flashbackUserId: 'Zoë' } },
+		]);
 	});
 
 	it('refuses a file that is not valid UTF-8 (Windows-1252 bytes), naming the fix', async () => {
-		const cp1252 = Buffer.from([...Buffer.from('email,flashbackUserId\nzo'), 0xeb, ...Buffer.from('@x.io,fb1\n')]);
+		const cp1252 = Buffer.from([
+			...Buffer.from('email,flashbackUserId\nzo'),
+			0xeb,
+			...Buffer.from('@x.io,fb1\n'),
+		]);
 		const error = await read(cp1252).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(CsvFileError);
 		expect((error as Error).message).toBe(
@@ -52,17 +79,24 @@ describe('readCsvRows', () => {
 
 	it('refuses an empty file', async () => {
 		for (const empty of ['', '\n\n', '\ufeff']) {
-			await expect(read(empty)).rejects.toThrow('The CSV file is empty: it needs a header row and one row per person.');
+			await expect(read(empty)).rejects.toThrow(
+				'The CSV file is empty: it needs a header row and one row per person.',
+			);
 		}
 	});
 
 	it('marks malformed rows with a per-row reason and reads on', async () => {
-		const rows = await read('email,flashbackUserId\na@x.io,fb1,extra\nshort\nc@x.io,fb3\n"d@x.io,fb4\ne@x.io,fb5\n');
+		const rows = await read(
+			'email,flashbackUserId\na@x.io,fb1,extra\nshort\nc@x.io,fb3\n"d@x.io,fb4\ne@x.io,fb5\n',
+		);
 		expect(rows.map((r) => [r.row, r.error])).toEqual([
 			[1, 'row 1 has more fields than the header (2): check its quotes and delimiters'],
 			[2, 'row 2 has fewer fields than the header (2): check its quotes and delimiters'],
 			[3, undefined],
-			[4, 'row 4 opens a quote that never closes, so the rest of the file was read as one field: fix the quotes'],
+			[
+				4,
+				'row 4 opens a quote that never closes, so the rest of the file was read as one field: fix the quotes',
+			],
 		]);
 		expect(rows[2].fields).toEqual({ email: 'c@x.io', flashbackUserId: 'fb3' });
 	});
@@ -75,7 +109,14 @@ describe('readCsvRows', () => {
 
 	it('keeps cells byte for byte: leading =, +, -, @, TAB, quotes', async () => {
 		const rows = await read('flashbackUserId\n=1+2\n+x\n-5\n@me\n"\tt"\n"\'q"\n');
-		expect(rows.map((r) => r.fields.flashbackUserId)).toEqual(['=1+2', '+x', '-5', '@me', '\tt', "'q"]);
+		expect(rows.map((r) => r.fields.flashbackUserId)).toEqual([
+			'=1+2',
+			'+x',
+			'-5',
+			'@me',
+			'\tt',
+			"'q",
+		]);
 	});
 
 	it('streams: 100,000 rows arrive in order', async () => {

@@ -1,0 +1,140 @@
+/**
+ * One offboarding batch, start to end: plan the rows (a counting pass first, so the deletion
+ * threshold refuses before any call), then send the pairs through the engine — or, in a dry run,
+ * report what would be sent — streaming exactly one outcome per (row, system, scope) pair.
+ */
+import { REDACTED } from '../secrets';
+import type { SystemId } from '../systems/types';
+import { Channel } from './channel';
+import type { Pair, PairOutcome, PlannedRequest } from './outcome';
+import { type PlanConfig, planRows } from './plan';
+import type { InputRow } from './rows';
+import { type Run, runRemovals, type RunOptions, type SystemRunStats } from './run';
+
+export const DEFAULT_DELETION_THRESHOLD = 500;
+
+/** The run was refused before any request: a run-level error, not a per-row one. */
+export class RunRefusedError extends Error {
+	override readonly name = 'RunRefusedError';
+}
+
+/** Where a credential goes in a request, to show it as [redacted] in a dry run. */
+export interface CredentialPlacement {
+	header?: string;
+	bodyField?: string;
+}
+
+export interface OffboardOptions extends Omit<RunOptions, 'signal'> {
+	plan: PlanConfig;
+	dryRun?: boolean;
+	/** Refuse the run when more pairs than this would send a request (default 500). */
+	deletionThreshold?: number;
+	credentialPlacement?: Partial<Record<SystemId, CredentialPlacement>>;
+	signal?: AbortSignal;
+}
+
+export interface Offboarding extends AsyncIterable<PairOutcome> {
+	/** Pairs that send (or, in a dry run, would send) a request. */
+	readonly toSend: number;
+	stats(): Readonly<Partial<Record<SystemId, SystemRunStats>>>;
+}
+
+/**
+ * `rows` is called once for the counting pass and once for the batch, so a CSV is streamed twice
+ * rather than held in memory.
+ */
+export async function offboard(
+	rows: () => AsyncIterable<InputRow> | Iterable<InputRow>,
+	options: OffboardOptions,
+): Promise<Offboarding> {
+	const threshold = options.deletionThreshold ?? DEFAULT_DELETION_THRESHOLD;
+	let toSend = 0;
+	for await (const step of planRows(rows(), options.plan)) {
+		if (options.signal?.aborted) throw options.signal.reason;
+		if (step.kind === 'send') toSend++;
+	}
+	if (toSend > threshold) {
+		throw new RunRefusedError(
+			`This run would remove ${toSend} users, above the deletion threshold of ${threshold}: nothing was sent. Check the input, then raise the threshold or split the batch.`,
+		);
+	}
+
+	const out = new Channel<PairOutcome>();
+	let run: Run | undefined;
+
+	async function dryRun(): Promise<void> {
+		for await (const step of planRows(rows(), options.plan)) {
+			if (step.kind === 'done') {
+				out.push(step.outcome);
+				continue;
+			}
+			const request = preview(step.request, options.credentialPlacement?.[step.pair.system]);
+			out.push({
+				...outcomeBase(step.pair),
+				status: 'would_remove',
+				kind: 'dry_run',
+				attempts: 0,
+				durationMs: 0,
+				reason: `would send ${request.method} ${request.url}`,
+				request,
+			});
+		}
+	}
+
+	async function realRun(): Promise<void> {
+		// The run pulls pairs as it has room; outcomes decided by the plan go straight out.
+		async function* pairs(): AsyncGenerator<Pair> {
+			for await (const step of planRows(rows(), options.plan)) {
+				if (step.kind === 'done') out.push(step.outcome);
+				else yield step.pair;
+			}
+		}
+		run = runRemovals(pairs(), options);
+		for await (const outcome of run) out.push(outcome);
+	}
+
+	let started = false;
+	return {
+		toSend,
+		stats: () => run?.stats() ?? {},
+		[Symbol.asyncIterator]() {
+			if (!started) {
+				started = true;
+				(options.dryRun ? dryRun() : realRun()).then(
+					() => out.close(),
+					(error: unknown) => out.fail(error),
+				);
+			}
+			return out[Symbol.asyncIterator]();
+		},
+	};
+}
+
+function outcomeBase(
+	pair: Pair,
+): Pick<PairOutcome, 'pairId' | 'row' | 'email' | 'system' | 'scope' | 'userId'> {
+	return {
+		pairId: pair.id,
+		row: pair.row,
+		...(pair.email !== undefined ? { email: pair.email } : {}),
+		system: pair.system,
+		scope: pair.scope,
+		userId: pair.userId,
+	};
+}
+
+function preview(
+	request: {
+		method: string;
+		url: string;
+		headers: Record<string, string>;
+		body?: Record<string, unknown>;
+	},
+	placement: CredentialPlacement | undefined,
+): PlannedRequest {
+	const headers = { ...request.headers };
+	if (placement?.header) headers[placement.header] = REDACTED;
+	const body = request.body || placement?.bodyField ? { ...request.body } : undefined;
+	if (body && placement?.bodyField) body[placement.bodyField] = REDACTED;
+	return { method: request.method, url: request.url, headers, ...(body ? { body } : {}) };
+}

@@ -1,0 +1,294 @@
+/**
+ * The plan: input rows become (row, system, scope) pairs to send, or an outcome at once — a missing
+ * id (`skipped`), an id that cannot make a safe request (`failed`), a duplicate or a protected user
+ * (`skipped`). Every pair gets exactly one step. Memory is O(distinct pairs): a hash per pair sent.
+ */
+import { createHash } from 'node:crypto';
+import { buildRemovalRequest, type RemovalRequest } from '../systems/request';
+import type { SystemDefinition, SystemId } from '../systems/types';
+import type { OutcomeKind, OutcomeStatus, Pair, PairOutcome } from './outcome';
+import {
+	describeIssue,
+	fieldValue,
+	type InputRow,
+	listValue,
+	matchKey,
+	optionalEmail,
+	optionalValue,
+	type PersonRow,
+	type ReportPairRow,
+} from './rows';
+
+/** Where a scope id comes from: fixed in the node (one or many), or a row field (one or a list). */
+export type ScopeSource = { fixed: readonly string[] } | { field: string };
+
+export interface SystemPlan {
+	system: SystemDefinition;
+	baseUrl: string;
+	/** The row field holding this system's user id (default: the system's own, e.g. `flashbackUserId`). */
+	userIdField?: string;
+	/** One source per scope field of the system (e.g. `workspaceId`). */
+	scopes: Readonly<Record<string, ScopeSource>>;
+	/** The credential's own account (e.g. Mudbase JWT `sub`): never removed. */
+	ownAccountIds?: readonly string[];
+}
+
+export interface PlanConfig {
+	systems: readonly SystemPlan[];
+	/** Emails or ids never to remove, matched like duplicates (trimmed; emails case-insensitive). */
+	protectedUsers?: readonly string[];
+	/** Splits a list-valued scope cell of a CSV (default ","). */
+	listSeparator?: string;
+}
+
+export type PlanStep =
+	| { kind: 'send'; pair: Pair; request: RemovalRequest }
+	| { kind: 'done'; outcome: PairOutcome };
+
+const REPORT_RETRIED: ReadonlySet<OutcomeStatus> = new Set<OutcomeStatus>([
+	'failed',
+	'would_remove',
+]);
+
+function done(
+	pair: Omit<Pair, 'id'> & { id: string },
+	status: OutcomeStatus,
+	kind: OutcomeKind,
+	reason: string,
+): PlanStep {
+	return {
+		kind: 'done',
+		outcome: {
+			pairId: pair.id,
+			row: pair.row,
+			...(pair.email !== undefined ? { email: pair.email } : {}),
+			system: pair.system,
+			scope: pair.scope,
+			userId: pair.userId,
+			status,
+			kind,
+			attempts: 0,
+			durationMs: 0,
+			reason,
+		},
+	};
+}
+
+/** Every combination of the scope fields' values: a leaver in 30 chats is 30 pairs. */
+function combinations(
+	values: ReadonlyArray<[string, readonly string[]]>,
+): Array<Record<string, string>> {
+	let out: Array<Record<string, string>> = [{}];
+	for (const [key, list] of values) {
+		const next: Array<Record<string, string>> = [];
+		for (const partial of out) for (const value of list) next.push({ ...partial, [key]: value });
+		out = next;
+	}
+	return out;
+}
+
+export class Planner {
+	private readonly sent = new Map<string, number>();
+	private readonly protectedKeys: ReadonlySet<string>;
+	private readonly list: ReturnType<typeof listValue>;
+	private readonly bySystem: ReadonlyMap<SystemId, SystemPlan>;
+
+	constructor(private readonly config: PlanConfig) {
+		this.protectedKeys = new Set(
+			(config.protectedUsers ?? []).filter((u) => u.trim() !== '').map(matchKey),
+		);
+		this.list = listValue(config.listSeparator ?? ',');
+		this.bySystem = new Map(config.systems.map((s) => [s.system.id, s]));
+	}
+
+	/** The steps for one input row, in system order. */
+	*steps(row: InputRow): Generator<PlanStep> {
+		if (row.kind === 'pair') yield this.reportPairStep(row);
+		else yield* this.personSteps(row);
+	}
+
+	private *personSteps(row: PersonRow): Generator<PlanStep> {
+		let counter = 0;
+		const nextId = (system: SystemId): string => `${row.row}/${system}/${++counter}`;
+		const rowProblem = row.error ?? this.emailProblem(row);
+		const email = rowProblem
+			? undefined
+			: optionalEmail.parse(fieldValue(row.fields, 'email'))?.trim();
+
+		for (const plan of this.config.systems) {
+			const id = plan.system.id;
+			const base = { row: row.row, ...(email !== undefined ? { email } : {}), system: id };
+			if (rowProblem) {
+				for (const scope of this.fixedScopesOr(plan)) {
+					yield done(
+						{ ...base, id: nextId(id), scope, userId: '' },
+						'failed',
+						'invalid_input',
+						`row ${row.row}: ${rowProblem}`,
+					);
+				}
+				continue;
+			}
+			const field = plan.userIdField ?? plan.system.userIdField;
+			const rawUser = fieldValue(row.fields, field);
+			const user = optionalValue.safeParse(rawUser);
+			const scopeValues: Array<[string, readonly string[]]> = [];
+			let scopeProblem: string | undefined;
+			for (const scopeField of plan.system.scopeFields) {
+				const source = plan.scopes[scopeField.key];
+				if (!source) {
+					scopeProblem = `${plan.system.displayName} ${scopeField.label} is not configured`;
+					break;
+				}
+				if ('fixed' in source) {
+					scopeValues.push([scopeField.key, source.fixed]);
+					continue;
+				}
+				const parsed = this.list.safeParse(fieldValue(row.fields, source.field));
+				if (!parsed.success || parsed.data.length === 0) {
+					scopeProblem = parsed.success
+						? `no ${plan.system.displayName} ${scopeField.label} in column "${source.field}"`
+						: describeIssue(
+								source.field,
+								fieldValue(row.fields, source.field),
+								parsed.error.issues[0],
+							);
+					break;
+				}
+				scopeValues.push([scopeField.key, parsed.data]);
+			}
+			if (!user.success) {
+				const reason = `row ${row.row}: ${describeIssue(field, rawUser, user.error.issues[0])}`;
+				for (const scope of this.fixedScopesOr(plan))
+					yield done(
+						{ ...base, id: nextId(id), scope, userId: '' },
+						'failed',
+						'invalid_input',
+						reason,
+					);
+				continue;
+			}
+			if (user.data === undefined) {
+				for (const scope of scopeProblem ? [{}] : combinations(scopeValues)) {
+					yield done(
+						{ ...base, id: nextId(id), scope, userId: '' },
+						'skipped',
+						'missing_id',
+						`row ${row.row} has no ${field}: nothing to remove in ${plan.system.displayName}`,
+					);
+				}
+				continue;
+			}
+			if (scopeProblem) {
+				yield done(
+					{ ...base, id: nextId(id), scope: {}, userId: user.data },
+					'failed',
+					'invalid_input',
+					`row ${row.row}: ${scopeProblem}`,
+				);
+				continue;
+			}
+			for (const scope of combinations(scopeValues)) {
+				yield this.pairStep(plan, { ...base, id: nextId(id), scope, userId: user.data }, email);
+			}
+		}
+	}
+
+	private reportPairStep(row: ReportPairRow): PlanStep {
+		const pair = {
+			id: `${row.row}/${row.system}/1`,
+			row: row.row,
+			...(row.email !== undefined ? { email: row.email } : {}),
+			system: row.system,
+			scope: row.scope,
+			userId: row.userId,
+		};
+		if (!REPORT_RETRIED.has(row.previousStatus)) {
+			return done(
+				pair,
+				'skipped',
+				'already_done',
+				`already ${row.previousStatus} in the report this row comes from: nothing to retry`,
+			);
+		}
+		const plan = this.bySystem.get(row.system);
+		if (!plan)
+			return done(pair, 'failed', 'not_configured', `${row.system} is not selected in this run`);
+		return this.pairStep(plan, pair, row.email);
+	}
+
+	/** Checks a pair that has all its ids: safe request, protected, duplicate; else it is sent. */
+	private pairStep(plan: SystemPlan, pair: Pair, email: string | undefined): PlanStep {
+		const built = buildRemovalRequest(plan.system, plan.baseUrl, pair.scope, pair.userId);
+		if (!built.ok) return done(pair, 'failed', 'invalid_input', `row ${pair.row}: ${built.reason}`);
+		const userKey = matchKey(pair.userId);
+		const userId = pair.userId.replace(/^ +| +$/g, '');
+		const normalized = { ...pair, userId };
+		if ((plan.ownAccountIds ?? []).some((own) => matchKey(own) === userKey)) {
+			return done(
+				normalized,
+				'skipped',
+				'protected',
+				`the credential's own ${plan.system.displayName} account is never removed`,
+			);
+		}
+		const protectedBy = [userKey, email === undefined ? undefined : matchKey(email)].find(
+			(key) => key !== undefined && this.protectedKeys.has(key),
+		);
+		if (protectedBy !== undefined) {
+			return done(
+				normalized,
+				'skipped',
+				'protected',
+				`"${protectedBy}" is in Protected Users: not removed`,
+			);
+		}
+		const key = createHash('sha256')
+			.update(
+				JSON.stringify([
+					plan.system.id,
+					plan.system.scopeFields.map((f) => pair.scope[f.key]),
+					userKey,
+				]),
+			)
+			.digest('base64')
+			.slice(0, 22);
+		const first = this.sent.get(key);
+		if (first !== undefined) {
+			return done(
+				normalized,
+				'skipped',
+				'duplicate',
+				`duplicate of row ${first} (same ${plan.system.displayName} user and scope): sent once`,
+			);
+		}
+		this.sent.set(key, pair.row);
+		return { kind: 'send', pair: normalized, request: built.value };
+	}
+
+	private emailProblem(row: PersonRow): string | undefined {
+		const raw = fieldValue(row.fields, 'email');
+		const parsed = optionalEmail.safeParse(raw);
+		return parsed.success ? undefined : describeIssue('email', raw, parsed.error.issues[0]);
+	}
+
+	/** The scopes an unreadable row would have had: the fixed ones, or one unknown scope. */
+	private fixedScopesOr(plan: SystemPlan): Array<Record<string, string>> {
+		const values: Array<[string, readonly string[]]> = [];
+		for (const field of plan.system.scopeFields) {
+			const source = plan.scopes[field.key];
+			if (!source || !('fixed' in source)) return [{}];
+			values.push([field.key, source.fixed]);
+		}
+		return combinations(values);
+	}
+}
+
+/** Plans a whole input: every step, in input order. */
+export async function* planRows(
+	rows: AsyncIterable<InputRow> | Iterable<InputRow>,
+	config: PlanConfig,
+): AsyncGenerator<PlanStep> {
+	const planner = new Planner(config);
+	for await (const row of rows) yield* planner.steps(row);
+}

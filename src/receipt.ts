@@ -1,0 +1,122 @@
+/**
+ * The GDPR receipt for one erasure request (Art. 17): what was done in each system, and by when the
+ * controller must answer (Art. 12(3): one month from receipt, extendable by two further months).
+ * It says *access removed*: these calls remove a person's access, not the data a vendor holds.
+ */
+import { createHmac } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { OutcomeStatus, PairOutcome } from './engine/outcome';
+import { SYSTEMS } from './systems';
+import type { SystemId } from './systems/types';
+
+export type SystemReceiptStatus =
+	| 'access removed' // every pair removed, or not there to begin with
+	| 'no access found' // every pair not_found: nothing to remove (or a wrong scope: see warning)
+	| 'would remove' // dry run
+	| 'partly failed'
+	| 'failed'
+	| 'skipped';
+
+export interface SystemReceipt {
+	system: SystemId;
+	name: string;
+	status: SystemReceiptStatus;
+	counts: Record<OutcomeStatus, number>;
+	/** The reasons of failed pairs, deduplicated: what to do next. */
+	failures: string[];
+}
+
+export interface GdprReceipt {
+	requestId: string;
+	receivedAt: string;
+	/** One calendar month after receipt (Jan 31 → Feb 28/29), GDPR Art. 12(3). */
+	dueBy: string;
+	/** The latest date with the two-month extension Art. 12(3) allows, if the controller invokes it. */
+	extendedDueBy: string;
+	completedAt: string;
+	/** HMAC-SHA-256 of the normalised email under the installation key, when a key is given. */
+	subjectHmac?: string;
+	systems: SystemReceipt[];
+	/** True only when every system is "access removed" or "no access found". */
+	complete: boolean;
+	statement: string;
+}
+
+export interface ReceiptInput {
+	requestId: string;
+	receivedAt: Date;
+	completedAt: Date;
+	outcomes: readonly PairOutcome[];
+	email?: string;
+	/** Installation key for `subjectHmac`; without one the receipt carries no subject identifier. */
+	hmacKey?: string;
+}
+
+/** Adds calendar months in UTC, clamping to the month's last day (Jan 31 + 1 month = Feb 28/29). */
+export function addCalendarMonths(date: Date, months: number): Date {
+	return DateTime.fromJSDate(date, { zone: 'utc' }).plus({ months }).toJSDate();
+}
+
+/**
+ * A keyed hash of an email for logs: unlike a plain SHA-256 of an email, it cannot be reversed by
+ * hashing a list of likely addresses without the installation key.
+ */
+export function emailHmac(email: string, key: string): string {
+	return createHmac('sha256', key).update(email.trim().toLowerCase()).digest('hex');
+}
+
+function systemStatus(counts: Record<OutcomeStatus, number>): SystemReceiptStatus {
+	const total = Object.values(counts).reduce((a, b) => a + b, 0);
+	if (counts.failed > 0) return counts.failed === total ? 'failed' : 'partly failed';
+	if (counts.would_remove > 0) return 'would remove';
+	if (counts.removed > 0) return 'access removed';
+	if (counts.not_found > 0) return 'no access found';
+	return 'skipped';
+}
+
+export function buildReceipt(input: ReceiptInput): GdprReceipt {
+	const bySystem = new Map<SystemId, PairOutcome[]>();
+	for (const outcome of input.outcomes) {
+		const list = bySystem.get(outcome.system) ?? [];
+		list.push(outcome);
+		bySystem.set(outcome.system, list);
+	}
+	const systems: SystemReceipt[] = [...bySystem].map(([system, outcomes]) => {
+		const counts: Record<OutcomeStatus, number> = {
+			removed: 0,
+			not_found: 0,
+			would_remove: 0,
+			skipped: 0,
+			failed: 0,
+		};
+		for (const o of outcomes) counts[o.status]++;
+		const failures = [
+			...new Set(outcomes.filter((o) => o.status === 'failed').map((o) => o.reason)),
+		];
+		return {
+			system,
+			name: SYSTEMS[system].displayName,
+			status: systemStatus(counts),
+			counts,
+			failures,
+		};
+	});
+	const complete =
+		systems.length > 0 &&
+		systems.every((s) => s.status === 'access removed' || s.status === 'no access found');
+	const removedFrom = systems.filter((s) => s.status === 'access removed').map((s) => s.name);
+	const statement = complete
+		? `Access removed${removedFrom.length ? ` from ${removedFrom.join(', ')}` : ''}; no access found in the other systems checked. This confirms the removal of access, not the erasure of data the vendors hold.`
+		: 'Not complete: access could not be removed everywhere (see failures). This receipt must not be sent as confirmation.';
+	return {
+		requestId: input.requestId,
+		receivedAt: input.receivedAt.toISOString(),
+		dueBy: addCalendarMonths(input.receivedAt, 1).toISOString(),
+		extendedDueBy: addCalendarMonths(input.receivedAt, 3).toISOString(),
+		completedAt: input.completedAt.toISOString(),
+		...(input.email && input.hmacKey ? { subjectHmac: emailHmac(input.email, input.hmacKey) } : {}),
+		systems,
+		complete,
+		statement,
+	};
+}
