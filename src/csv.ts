@@ -33,7 +33,7 @@ const DELIMITERS = [',', ';', '\t', '|'] as const;
 /** The first chunk given to papaparse holds at least this much text (or the whole file). */
 const SAMPLE_CHARS = 64 * 1024;
 /** Rows read ahead of the consumer before the parser pauses. */
-const HIGH_WATER = 512;
+const HIGH_WATER = 64;
 
 type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 

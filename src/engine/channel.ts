@@ -1,6 +1,26 @@
-/** An unbounded single-consumer async queue: producers push, one `for await` reads in push order. */
+/**
+ * A single-consumer async queue: producers push, one `for await` reads in push order. `push` never
+ * blocks; a producer that can wait calls `roomFor()` so the buffer stays near `highWater`.
+ */
 export class Channel<T> implements AsyncIterable<T> {
 	private readonly buffer: T[] = [];
+	private roomWaiters: Array<() => void> = [];
+
+	constructor(private readonly highWater = Infinity) {}
+
+	/** Resolves when the buffer is below the high-water mark (or the channel is closed). */
+	roomFor(): Promise<void> {
+		if (this.buffer.length < this.highWater || this.closed) return Promise.resolve();
+		return new Promise((resolve) => this.roomWaiters.push(resolve));
+	}
+
+	private wakeProducers(): void {
+		if (this.roomWaiters.length === 0 || (this.buffer.length >= this.highWater && !this.closed))
+			return;
+		const waiters = this.roomWaiters;
+		this.roomWaiters = [];
+		for (const wake of waiters) wake();
+	}
 	private waiting: ((result: IteratorResult<T>) => void) | undefined;
 	private failWaiting: ((error: unknown) => void) | undefined;
 	private closed = false;
@@ -17,6 +37,7 @@ export class Channel<T> implements AsyncIterable<T> {
 
 	close(): void {
 		this.closed = true;
+		this.wakeProducers();
 		if (this.waiting && this.buffer.length === 0) {
 			const resolve = this.waiting;
 			this.waiting = this.failWaiting = undefined;
@@ -28,6 +49,7 @@ export class Channel<T> implements AsyncIterable<T> {
 		if (this.error) return;
 		this.error = { value: error };
 		this.closed = true;
+		this.wakeProducers();
 		if (this.failWaiting) {
 			const reject = this.failWaiting;
 			this.waiting = this.failWaiting = undefined;
@@ -39,8 +61,11 @@ export class Channel<T> implements AsyncIterable<T> {
 		return {
 			next: () => {
 				if (this.error) return Promise.reject(this.error.value);
-				if (this.buffer.length > 0)
-					return Promise.resolve({ value: this.buffer.shift() as T, done: false });
+				if (this.buffer.length > 0) {
+					const value = this.buffer.shift() as T;
+					this.wakeProducers();
+					return Promise.resolve({ value, done: false });
+				}
 				if (this.closed) return Promise.resolve({ value: undefined, done: true });
 				return new Promise<IteratorResult<T>>((resolve, reject) => {
 					this.waiting = resolve;

@@ -12,6 +12,7 @@ import type { InputRow } from './rows';
 import { type Run, runRemovals, type RunOptions, type SystemRunStats } from './run';
 
 export const DEFAULT_DELETION_THRESHOLD = 500;
+const OUTPUT_HIGH_WATER = 64;
 
 /** The run was refused before any request: a run-level error, not a per-row one. */
 export class RunRefusedError extends Error {
@@ -59,11 +60,13 @@ export async function offboard(
 		);
 	}
 
-	const out = new Channel<PairOutcome>();
+	// Bounded: a slow consumer (a report written to disk) holds the plan back instead of buffering it.
+	const out = new Channel<PairOutcome>(OUTPUT_HIGH_WATER);
 	let run: Run | undefined;
 
 	async function dryRun(): Promise<void> {
 		for await (const step of planRows(rows(), options.plan)) {
+			await out.roomFor();
 			if (step.kind === 'done') {
 				out.push(step.outcome);
 				continue;
@@ -85,12 +88,16 @@ export async function offboard(
 		// The run pulls pairs as it has room; outcomes decided by the plan go straight out.
 		async function* pairs(): AsyncGenerator<Pair> {
 			for await (const step of planRows(rows(), options.plan)) {
+				await out.roomFor();
 				if (step.kind === 'done') out.push(step.outcome);
 				else yield step.pair;
 			}
 		}
 		run = runRemovals(pairs(), options);
-		for await (const outcome of run) out.push(outcome);
+		for await (const outcome of run) {
+			out.push(outcome);
+			await out.roomFor();
+		}
 	}
 
 	let started = false;

@@ -8,13 +8,12 @@ import { buildRemovalRequest, type RemovalRequest } from '../systems/request';
 import type { SystemDefinition, SystemId } from '../systems/types';
 import type { OutcomeKind, OutcomeStatus, Pair, PairOutcome } from './outcome';
 import {
-	describeIssue,
 	fieldValue,
 	type InputRow,
-	listValue,
+	readEmail,
+	readList,
+	readValue,
 	matchKey,
-	optionalEmail,
-	optionalValue,
 	type PersonRow,
 	type ReportPairRow,
 } from './rows';
@@ -44,6 +43,15 @@ export interface PlanConfig {
 export type PlanStep =
 	| { kind: 'send'; pair: Pair; request: RemovalRequest }
 	| { kind: 'done'; outcome: PairOutcome };
+
+/**
+ * The key a pair is deduplicated on: short keys as they are, long ones as a 128-bit hash, so memory
+ * stays a few dozen bytes per distinct pair. (A JSON key starts with "[", which base64 never does.)
+ */
+function dedupeKey(system: SystemId, scope: readonly string[], user: string): string {
+	const key = JSON.stringify([system, scope, user]);
+	return key.length <= 48 ? key : createHash('sha256').update(key).digest('base64').slice(0, 22);
+}
 
 const REPORT_RETRIED: ReadonlySet<OutcomeStatus> = new Set<OutcomeStatus>([
 	'failed',
@@ -90,14 +98,14 @@ function combinations(
 export class Planner {
 	private readonly sent = new Map<string, number>();
 	private readonly protectedKeys: ReadonlySet<string>;
-	private readonly list: ReturnType<typeof listValue>;
+	private readonly separator: string;
 	private readonly bySystem: ReadonlyMap<SystemId, SystemPlan>;
 
 	constructor(private readonly config: PlanConfig) {
 		this.protectedKeys = new Set(
 			(config.protectedUsers ?? []).filter((u) => u.trim() !== '').map(matchKey),
 		);
-		this.list = listValue(config.listSeparator ?? ',');
+		this.separator = config.listSeparator ?? ',';
 		this.bySystem = new Map(config.systems.map((s) => [s.system.id, s]));
 	}
 
@@ -110,10 +118,9 @@ export class Planner {
 	private *personSteps(row: PersonRow): Generator<PlanStep> {
 		let counter = 0;
 		const nextId = (system: SystemId): string => `${row.row}/${system}/${++counter}`;
-		const rowProblem = row.error ?? this.emailProblem(row);
-		const email = rowProblem
-			? undefined
-			: optionalEmail.parse(fieldValue(row.fields, 'email'))?.trim();
+		const readEmailResult = readEmail(fieldValue(row.fields, 'email'));
+		const rowProblem = row.error ?? (readEmailResult.ok ? undefined : readEmailResult.reason);
+		const email = readEmailResult.ok ? readEmailResult.value : undefined;
 
 		for (const plan of this.config.systems) {
 			const id = plan.system.id;
@@ -131,7 +138,7 @@ export class Planner {
 			}
 			const field = plan.userIdField ?? plan.system.userIdField;
 			const rawUser = fieldValue(row.fields, field);
-			const user = optionalValue.safeParse(rawUser);
+			const user = readValue(field, rawUser);
 			const scopeValues: Array<[string, readonly string[]]> = [];
 			let scopeProblem: string | undefined;
 			for (const scopeField of plan.system.scopeFields) {
@@ -144,21 +151,17 @@ export class Planner {
 					scopeValues.push([scopeField.key, source.fixed]);
 					continue;
 				}
-				const parsed = this.list.safeParse(fieldValue(row.fields, source.field));
-				if (!parsed.success || parsed.data.length === 0) {
-					scopeProblem = parsed.success
+				const list = readList(source.field, fieldValue(row.fields, source.field), this.separator);
+				if (!list.ok || list.value.length === 0) {
+					scopeProblem = list.ok
 						? `no ${plan.system.displayName} ${scopeField.label} in column "${source.field}"`
-						: describeIssue(
-								source.field,
-								fieldValue(row.fields, source.field),
-								parsed.error.issues[0],
-							);
+						: list.reason;
 					break;
 				}
-				scopeValues.push([scopeField.key, parsed.data]);
+				scopeValues.push([scopeField.key, list.value]);
 			}
-			if (!user.success) {
-				const reason = `row ${row.row}: ${describeIssue(field, rawUser, user.error.issues[0])}`;
+			if (!user.ok) {
+				const reason = `row ${row.row}: ${user.reason}`;
 				for (const scope of this.fixedScopesOr(plan))
 					yield done(
 						{ ...base, id: nextId(id), scope, userId: '' },
@@ -168,7 +171,7 @@ export class Planner {
 					);
 				continue;
 			}
-			if (user.data === undefined) {
+			if (user.value === undefined) {
 				for (const scope of scopeProblem ? [{}] : combinations(scopeValues)) {
 					yield done(
 						{ ...base, id: nextId(id), scope, userId: '' },
@@ -181,7 +184,7 @@ export class Planner {
 			}
 			if (scopeProblem) {
 				yield done(
-					{ ...base, id: nextId(id), scope: {}, userId: user.data },
+					{ ...base, id: nextId(id), scope: {}, userId: user.value },
 					'failed',
 					'invalid_input',
 					`row ${row.row}: ${scopeProblem}`,
@@ -189,7 +192,7 @@ export class Planner {
 				continue;
 			}
 			for (const scope of combinations(scopeValues)) {
-				yield this.pairStep(plan, { ...base, id: nextId(id), scope, userId: user.data }, email);
+				yield this.pairStep(plan, { ...base, id: nextId(id), scope, userId: user.value }, email);
 			}
 		}
 	}
@@ -243,16 +246,11 @@ export class Planner {
 				`"${protectedBy}" is in Protected Users: not removed`,
 			);
 		}
-		const key = createHash('sha256')
-			.update(
-				JSON.stringify([
-					plan.system.id,
-					plan.system.scopeFields.map((f) => pair.scope[f.key]),
-					userKey,
-				]),
-			)
-			.digest('base64')
-			.slice(0, 22);
+		const key = dedupeKey(
+			plan.system.id,
+			plan.system.scopeFields.map((f) => pair.scope[f.key]),
+			userKey,
+		);
 		const first = this.sent.get(key);
 		if (first !== undefined) {
 			return done(
@@ -264,12 +262,6 @@ export class Planner {
 		}
 		this.sent.set(key, pair.row);
 		return { kind: 'send', pair: normalized, request: built.value };
-	}
-
-	private emailProblem(row: PersonRow): string | undefined {
-		const raw = fieldValue(row.fields, 'email');
-		const parsed = optionalEmail.safeParse(raw);
-		return parsed.success ? undefined : describeIssue('email', raw, parsed.error.issues[0]);
 	}
 
 	/** The scopes an unreadable row would have had: the fixed ones, or one unknown scope. */

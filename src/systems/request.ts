@@ -36,6 +36,22 @@ export function normalizeBaseUrl(raw: unknown, systemName: string): Built<string
 
 const TOKEN = /\{([A-Za-z]+)\}/g;
 
+type CachedBase = { ok: true; value: string; parsed: URL } | { ok: false; reason: string };
+const baseCache = new Map<string, CachedBase>();
+
+/** A batch builds thousands of requests on a handful of base URLs: check and parse each once. */
+function cachedBase(baseUrl: string, systemName: string): CachedBase {
+	const key = `${systemName}\u0000${baseUrl}`;
+	let cached = baseCache.get(key);
+	if (!cached) {
+		const base = normalizeBaseUrl(baseUrl, systemName);
+		cached = base.ok ? { ...base, parsed: new URL(base.value) } : base;
+		if (baseCache.size > 256) baseCache.clear();
+		baseCache.set(key, cached);
+	}
+	return cached;
+}
+
 /**
  * The request that removes `userId` from `scope`, or the per-row reason it cannot be sent.
  * Every id is validated and percent-encoded; the URL is then parsed back and must have exactly the
@@ -47,7 +63,7 @@ export function buildRemovalRequest(
 	scope: Record<string, unknown>,
 	rawUserId: unknown,
 ): Built<RemovalRequest> {
-	const base = normalizeBaseUrl(baseUrl, system.displayName);
+	const base = cachedBase(baseUrl, system.displayName);
 	if (!base.ok) return base;
 
 	const values: Record<string, string> = {};
@@ -62,7 +78,7 @@ export function buildRemovalRequest(
 
 	const path = system.path.replace(TOKEN, (_, key: string) => encodeURIComponent(values[key]));
 	const url = `${base.value}${path}`;
-	const shape = checkPathShape(system, base.value, url, values);
+	const shape = checkPathShape(system, base.parsed, url, values);
 	if (!shape.ok) return shape;
 
 	const request: RemovalRequest = { method: system.method, url, headers: {} };
@@ -73,7 +89,7 @@ export function buildRemovalRequest(
 /** Parses the built URL back and proves each id landed whole in its own segment. */
 function checkPathShape(
 	system: SystemDefinition,
-	base: string,
+	baseUrl: URL,
 	url: string,
 	values: Record<string, string>,
 ): Built<string> {
@@ -81,7 +97,6 @@ function checkPathShape(
 		ok: false,
 		reason: `${system.displayName}: the ids would change the request path, so it was not sent`,
 	};
-	const baseUrl = new URL(base);
 	const parsed = new URL(url);
 	if (parsed.origin !== baseUrl.origin || parsed.search !== '' || parsed.hash !== '') return refuse;
 	const basePath = baseUrl.pathname.replace(/\/$/, '');

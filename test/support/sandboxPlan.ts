@@ -1,0 +1,48 @@
+/** Plans for the five sandbox systems: demo scopes fixed, credential placement for dry runs. */
+import type { CredentialPlacement } from '../../src/engine/offboard';
+import type { PlanConfig, SystemPlan } from '../../src/engine/plan';
+import { SYSTEMS, SYSTEM_IDS, type SystemId } from '../../src/systems';
+import { DEMO_CREDENTIALS, DEMO_SCOPES, type DemoPerson, type Sandbox } from '../../sandbox';
+
+export function sandboxPlan(
+	sandbox: Sandbox,
+	systems: readonly SystemId[] = SYSTEM_IDS,
+	extra: Partial<PlanConfig> = {},
+): PlanConfig {
+	const plans: SystemPlan[] = systems.map((id) => ({
+		system: SYSTEMS[id],
+		baseUrl: sandbox.baseUrls[id],
+		scopes: Object.fromEntries(
+			Object.entries(DEMO_SCOPES[id]).map(([key, value]) => [key, { fixed: [value] }]),
+		),
+		...(id === 'mudbase' ? { ownAccountIds: [DEMO_CREDENTIALS.mudbase.accountId] } : {}),
+	}));
+	return { systems: plans, ...extra };
+}
+
+export const SANDBOX_PLACEMENT: Partial<Record<SystemId, CredentialPlacement>> = {
+	productAccess: { header: 'authorization' },
+	productBridge: { bodyField: 'api_key' },
+	ejento: { header: 'authorization' },
+	flashback: { header: 'authorization' },
+	mudbase: { header: 'authorization' },
+};
+
+export const CSV_COLUMNS = [
+	'email',
+	'productAccessUser',
+	'productBridgeUserId',
+	'ejentoUserId',
+	'flashbackUserId',
+	'mudbaseUserId',
+] as const;
+
+export function leaversCsv(people: readonly Partial<DemoPerson>[], delimiter = ','): string {
+	const lines = [CSV_COLUMNS.join(delimiter)];
+	for (const p of people) lines.push(CSV_COLUMNS.map((c) => p[c] ?? '').join(delimiter));
+	return `${lines.join('\r\n')}\r\n`;
+}
+
+export async function* bytesOf(text: string): AsyncGenerator<Uint8Array> {
+	yield Buffer.from(text, 'utf8');
+}

@@ -1,0 +1,119 @@
+import type { PairOutcome } from '../../src/engine/outcome';
+import { addCalendarMonths, buildReceipt, emailHmac } from '../../src/receipt';
+
+function outcome(
+	system: PairOutcome['system'],
+	status: PairOutcome['status'],
+	reason = 'ok',
+): PairOutcome {
+	return {
+		pairId: `${system}-${status}`,
+		row: 1,
+		system,
+		scope: {},
+		userId: 'u',
+		status,
+		kind: 'removed',
+		attempts: 1,
+		durationMs: 5,
+		reason,
+	};
+}
+
+describe('GDPR receipt', () => {
+	it.each([
+		['2027-01-31T10:00:00.000Z', '2027-02-28T10:00:00.000Z'],
+		['2028-01-31T10:00:00.000Z', '2028-02-29T10:00:00.000Z'],
+		['2026-03-31T23:59:59.000Z', '2026-04-30T23:59:59.000Z'],
+		['2026-11-27T12:00:00.000Z', '2026-12-27T12:00:00.000Z'],
+		['2026-12-15T00:00:00.000Z', '2027-01-15T00:00:00.000Z'],
+	])('is due one calendar month after %s: %s', (received, due) => {
+		expect(addCalendarMonths(new Date(received), 1).toISOString()).toBe(due);
+	});
+
+	it('says "access removed" per system and is complete only when nothing failed', () => {
+		const receipt = buildReceipt({
+			requestId: 'req-1',
+			receivedAt: new Date('2027-01-31T10:00:00Z'),
+			completedAt: new Date('2027-01-31T10:00:02Z'),
+			outcomes: [
+				outcome('flashback', 'removed'),
+				outcome('ejento', 'not_found'),
+				outcome('mudbase', 'removed'),
+			],
+		});
+		expect(receipt).toEqual({
+			requestId: 'req-1',
+			receivedAt: '2027-01-31T10:00:00.000Z',
+			dueBy: '2027-02-28T10:00:00.000Z',
+			extendedDueBy: '2027-04-30T10:00:00.000Z',
+			completedAt: '2027-01-31T10:00:02.000Z',
+			systems: [
+				{
+					system: 'flashback',
+					name: 'Flashback',
+					status: 'access removed',
+					counts: { removed: 1, not_found: 0, would_remove: 0, skipped: 0, failed: 0 },
+					failures: [],
+				},
+				{
+					system: 'ejento',
+					name: 'Ejento',
+					status: 'no access found',
+					counts: { removed: 0, not_found: 1, would_remove: 0, skipped: 0, failed: 0 },
+					failures: [],
+				},
+				{
+					system: 'mudbase',
+					name: 'Mudbase',
+					status: 'access removed',
+					counts: { removed: 1, not_found: 0, would_remove: 0, skipped: 0, failed: 0 },
+					failures: [],
+				},
+			],
+			complete: true,
+			statement:
+				'Access removed from Flashback, Mudbase; no access found in the other systems checked. This confirms the removal of access, not the erasure of data the vendors hold.',
+		});
+	});
+
+	it('is not complete when a system failed, and lists what to do', () => {
+		const receipt = buildReceipt({
+			requestId: 'req-2',
+			receivedAt: new Date('2026-11-27T00:00:00Z'),
+			completedAt: new Date('2026-11-27T00:00:01Z'),
+			outcomes: [
+				outcome('flashback', 'removed'),
+				outcome(
+					'ejento',
+					'failed',
+					'Ejento rejected the credential (401: x): check the token or API key',
+				),
+			],
+		});
+		expect(receipt.complete).toBe(false);
+		expect(receipt.systems[1]).toMatchObject({
+			status: 'failed',
+			failures: ['Ejento rejected the credential (401: x): check the token or API key'],
+		});
+		expect(receipt.statement).toBe(
+			'Not complete: access could not be removed everywhere (see failures). This receipt must not be sent as confirmation.',
+		);
+	});
+
+	it('carries an HMAC of the normalised email under the installation key, never the email', () => {
+		const receipt = buildReceipt({
+			requestId: 'r',
+			receivedAt: new Date(0),
+			completedAt: new Date(0),
+			outcomes: [outcome('flashback', 'removed')],
+			email: ' Ann@X.io ',
+			hmacKey: 'install-key',
+		});
+		expect(receipt.subjectHmac).toBe(emailHmac('ann@x.io', 'install-key'));
+		expect(receipt.subjectHmac).toMatch(/^[0-9a-f]{64}$/);
+		expect(receipt.subjectHmac).not.toBe(emailHmac('ann@x.io', 'other-key'));
+		expect(JSON.stringify(receipt)).not.toContain('Ann@X.io');
+		expect(JSON.stringify(receipt).toLowerCase()).not.toContain('ann@x.io');
+	});
+});
