@@ -15,9 +15,6 @@ export default [
 			// The engine needs n8n-workflow 2.40+ (`sleep(ms, signal)`, `ignoreHttpStatusErrors.except`)
 			// and is tested against 2.x only, so the peer range says so instead of "*".
 			'@n8n/community-nodes/valid-peer-dependencies': 'off',
-			// No node is built yet (issue 5 adds them); remove these two lines with the first node.
-			'@n8n/community-nodes/n8n-object-validation': 'off',
-			'n8n-nodes-base/community-package-json-n8n-nodes-empty': 'off',
 		},
 	},
 	{

@@ -1,0 +1,222 @@
+/** The Offboard Users node's parameters, kept apart from its behaviour. */
+import type { INodeProperties } from 'n8n-workflow';
+import { DEFAULT_LIMITS } from '../../src/engine/limiter';
+import { DEFAULT_DELETION_THRESHOLD } from '../../src/engine/offboard';
+import { DEFAULT_RETRY } from '../../src/engine/retry';
+import { SYSTEM_IDS, SYSTEMS } from '../../src/systems';
+import type { SystemId } from '../../src/systems/types';
+
+const systemOptions = SYSTEM_IDS.map((id) => ({ name: SYSTEMS[id].displayName, value: id }));
+
+/** Parameter names for a system's scope field, e.g. `flashbackWorkspaceIdSource`. */
+export function scopeParameter(
+	system: SystemId,
+	key: string,
+	part: 'Source' | 'Values' | 'Field',
+): string {
+	return `${system}${key[0].toUpperCase()}${key.slice(1)}${part}`;
+}
+
+function scopeProperties(): INodeProperties[] {
+	const out: INodeProperties[] = [];
+	for (const id of SYSTEM_IDS) {
+		const system = SYSTEMS[id];
+		for (const field of system.scopeFields) {
+			const label = `${system.displayName} ${field.label[0].toUpperCase()}${field.label.slice(1)}`;
+			const show = { systems: [id] };
+			out.push(
+				{
+					displayName: `${label} From`,
+					name: scopeParameter(id, field.key, 'Source'),
+					type: 'options',
+					options: [
+						{ name: 'Fixed Value(s)', value: 'fixed' },
+						{ name: 'A Field of Each Row', value: 'field' },
+					],
+					default: 'fixed',
+					displayOptions: { show },
+				},
+				{
+					displayName: `${label}(s)`,
+					name: scopeParameter(id, field.key, 'Values'),
+					type: 'string',
+					default: '',
+					required: true,
+					description:
+						'One ID, or several separated by commas: each user is removed from every one',
+					displayOptions: {
+						show: { ...show, [scopeParameter(id, field.key, 'Source')]: ['fixed'] },
+					},
+				},
+				{
+					displayName: `${label} Field`,
+					name: scopeParameter(id, field.key, 'Field'),
+					type: 'string',
+					default: `${id}${field.key[0].toUpperCase()}${field.key.slice(1)}`,
+					description:
+						'Column or item field holding the ID, or a list of IDs (comma-separated text or an array)',
+					displayOptions: {
+						show: { ...show, [scopeParameter(id, field.key, 'Source')]: ['field'] },
+					},
+				},
+			);
+		}
+	}
+	return out;
+}
+
+export const properties: INodeProperties[] = [
+	{
+		displayName: 'Removal is irreversible. Try a dry run first (Options → Dry Run).',
+		name: 'notice',
+		type: 'notice',
+		default: '',
+	},
+	{
+		displayName: 'Systems',
+		name: 'systems',
+		type: 'multiOptions',
+		options: systemOptions,
+		default: [],
+		required: true,
+		description: 'Where to remove each person from; each needs its credential',
+	},
+	{
+		displayName: 'Input',
+		name: 'inputSource',
+		type: 'options',
+		options: [
+			{ name: 'Incoming Items (One per Person)', value: 'items' },
+			{ name: 'CSV File (Binary Property)', value: 'csv' },
+		],
+		default: 'items',
+		description:
+			'Each person: email plus productAccessUser, productBridgeUserId, ejentoUserId, flashbackUserId, mudbaseUserId',
+	},
+	{
+		displayName: 'Input Binary Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		displayOptions: { show: { inputSource: ['csv'] } },
+		description:
+			'The binary property of the first item that holds the leavers CSV, or a report of this node to retry',
+	},
+	...scopeProperties(),
+	{
+		displayName: 'Output',
+		name: 'outputMode',
+		type: 'options',
+		options: [
+			{ name: 'One Item per Result', value: 'perResult' },
+			{ name: 'Summary and CSV Report', value: 'summary' },
+		],
+		default: 'perResult',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Deletion Threshold',
+				name: 'deletionThreshold',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_DELETION_THRESHOLD,
+				description:
+					'Refuse the whole run, before any call, if more removals than this would be sent',
+			},
+			{
+				displayName: 'Dry Run',
+				name: 'dryRun',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to send nothing and report each request that would be sent (credentials redacted)',
+			},
+			{
+				displayName: 'Limits per System',
+				name: 'systemLimits',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				default: {},
+				options: [
+					{
+						displayName: 'Limit',
+						name: 'limit',
+						/* eslint-disable n8n-nodes-base/node-param-default-missing -- the defaults come from
+						   src/engine (one place for defaults); the rule recognises only literals */
+						values: [
+							{
+								displayName: 'Attempts',
+								name: 'maxAttempts',
+								type: 'number',
+								typeOptions: { minValue: 1 },
+								default: DEFAULT_RETRY.maxAttempts,
+								description: 'Requests per user, the first included',
+							},
+							{
+								displayName: 'Max Concurrency',
+								name: 'maxConcurrency',
+								type: 'number',
+								typeOptions: { minValue: 1 },
+								default: DEFAULT_LIMITS.maxConcurrency,
+							},
+							{
+								displayName: 'Max Retry-After Wait (Seconds)',
+								name: 'maxRetryAfterSeconds',
+								type: 'number',
+								typeOptions: { minValue: 0 },
+								default: DEFAULT_LIMITS.maxRetryAfterMs / 1000,
+								description:
+									'A longer pause (a quota) fails the remaining users of the system at once',
+							},
+							{
+								displayName: 'Rate (Requests per Second)',
+								name: 'ratePerSecond',
+								type: 'number',
+								typeOptions: { minValue: 0.1, numberPrecision: 2 },
+								default: DEFAULT_LIMITS.ratePerSecond,
+							},
+							{
+								displayName: 'Request Timeout (Seconds)',
+								name: 'requestTimeoutSeconds',
+								type: 'number',
+								typeOptions: { minValue: 0.1, numberPrecision: 1 },
+								default: DEFAULT_RETRY.requestTimeoutMs / 1000,
+							},
+							{
+								displayName: 'System',
+								name: 'system',
+								type: 'options',
+								options: systemOptions,
+								default: 'flashback',
+							},
+						],
+						/* eslint-enable n8n-nodes-base/node-param-default-missing */
+					},
+				],
+			},
+			{
+				displayName: 'List Separator',
+				name: 'listSeparator',
+				type: 'string',
+				default: ',',
+				description: 'Separates several scope IDs in one CSV cell',
+			},
+			{
+				displayName: 'Protected Users',
+				name: 'protectedUsers',
+				type: 'string',
+				typeOptions: { rows: 3 },
+				default: '',
+				description:
+					'Emails or IDs never to remove, separated by commas or new lines (emails in any case)',
+			},
+		],
+	},
+];

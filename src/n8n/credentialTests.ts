@@ -1,0 +1,174 @@
+/**
+ * Credential tests (`testedBy`): none of the vendors documents a harmless read call, so each test
+ * sends the removal call for ids that cannot exist and tells a rejected credential (401) from an
+ * accepted one (any other answer). It can never remove anyone.
+ */
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
+import { decodeJwtClaims } from '../auth/jwt';
+import { DEFAULT_JWT_LOGIN, readPath } from '../auth/schemes';
+import { redact } from '../secrets';
+import { vendorMessage } from '../systems/classify';
+import { buildRemovalRequest } from '../systems/request';
+import { SYSTEMS } from '../systems';
+import type { SystemId } from '../systems/types';
+import { secretsOf } from './systems';
+
+/** Ids no system can have: the request is well-formed, the answer at best "not there". */
+const NO_SUCH_ID = 'n8n-credential-test-0000';
+const NO_SUCH_NUMBER = '9007199254740991';
+
+interface LegacyResponse {
+	statusCode: number;
+	body: unknown;
+}
+
+async function send(
+	context: ICredentialTestFunctions,
+	options: {
+		method: string;
+		url: string;
+		headers: Record<string, string>;
+		body?: Record<string, unknown>;
+	},
+): Promise<LegacyResponse> {
+	return (await context.helpers.request({
+		method: options.method,
+		uri: options.url,
+		headers: options.headers,
+		body: options.body,
+		json: true,
+		simple: false,
+		resolveWithFullResponse: true,
+		followRedirect: false,
+		timeout: 15_000,
+	})) as LegacyResponse;
+}
+
+function text(body: unknown): string {
+	return typeof body === 'string' ? body : JSON.stringify(body ?? '');
+}
+
+async function bearerFor(
+	context: ICredentialTestFunctions,
+	system: SystemId,
+	credentials: ICredentialDataDecryptedObject,
+): Promise<
+	{ headers: Record<string, string>; body?: Record<string, unknown> } | INodeCredentialTestResult
+> {
+	if (system === 'productBridge')
+		return { headers: {}, body: { api_key: String(credentials.apiKey ?? '') } };
+	if (system === 'ejento' && credentials.authType === 'apiKeyHeader') {
+		return {
+			headers: {
+				[String(credentials.apiKeyHeader || 'X-API-Key')]: String(credentials.apiKey ?? ''),
+			},
+		};
+	}
+	if (system !== 'mudbase')
+		return { headers: { Authorization: `Bearer ${String(credentials.token ?? '')}` } };
+	if (credentials.mode === 'token') {
+		const token = String(credentials.token ?? '');
+		const exp = decodeJwtClaims(token)?.exp;
+		if (exp === undefined)
+			return { status: 'Error', message: 'The pasted value is not a JWT with an exp claim' };
+		if (exp * 1000 <= Date.now())
+			return {
+				status: 'Error',
+				message: `The JWT expired at ${new Date(exp * 1000).toISOString()}`,
+			};
+		return { headers: { Authorization: `Bearer ${token}` } };
+	}
+	const base = String(credentials.baseUrl ?? '').replace(/\/+$/, '');
+	const path = String(credentials.loginPath || DEFAULT_JWT_LOGIN.loginPath).replace(/^\/*/, '/');
+	const login = await send(context, {
+		method: 'POST',
+		url: `${base}${path}`,
+		headers: {},
+		body: {
+			[String(credentials.emailField || DEFAULT_JWT_LOGIN.emailField)]: credentials.email,
+			[String(credentials.passwordField || DEFAULT_JWT_LOGIN.passwordField)]: credentials.password,
+		},
+	});
+	if (login.statusCode < 200 || login.statusCode >= 300) {
+		return {
+			status: 'Error',
+			message: `Login was refused (${login.statusCode}): check the email, password and login path`,
+		};
+	}
+	const token = readPath(login.body, String(credentials.tokenPath || DEFAULT_JWT_LOGIN.tokenPath));
+	if (typeof token !== 'string' || token === '') {
+		return {
+			status: 'Error',
+			message: 'Logged in, but the answer has no token at the configured token path',
+		};
+	}
+	return { headers: { Authorization: `Bearer ${token}` } };
+}
+
+function credentialTest(system: SystemId) {
+	return async function (
+		this: ICredentialTestFunctions,
+		credential: ICredentialsDecrypted,
+	): Promise<INodeCredentialTestResult> {
+		const credentials = credential.data ?? {};
+		const definition = SYSTEMS[system];
+		const secrets = secretsOf(credentials);
+		try {
+			const auth = await bearerFor(this, system, credentials);
+			if ('status' in auth) return auth;
+			const scope = Object.fromEntries(
+				definition.scopeFields.map((f) => [
+					f.key,
+					f.rule === 'positiveInteger' ? NO_SUCH_NUMBER : NO_SUCH_ID,
+				]),
+			);
+			const userId = definition.userIdRule === 'positiveInteger' ? NO_SUCH_NUMBER : NO_SUCH_ID;
+			const built = buildRemovalRequest(
+				definition,
+				String(credentials.baseUrl || definition.defaultBaseUrl || ''),
+				scope,
+				userId,
+			);
+			if (!built.ok) return { status: 'Error', message: built.reason };
+			const answer = await send(this, {
+				...built.value,
+				headers: { ...built.value.headers, ...auth.headers },
+				...(built.value.body || auth.body ? { body: { ...built.value.body, ...auth.body } } : {}),
+			});
+			if (answer.statusCode === 401) {
+				return {
+					status: 'Error',
+					message: redact(
+						`${definition.displayName} rejected the credential (401: ${vendorMessage(text(answer.body))})`,
+						secrets,
+					),
+				};
+			}
+			return {
+				status: 'OK',
+				message: `${definition.displayName} accepted the credential (answered ${answer.statusCode} for an id that cannot exist); scopes cannot be checked without real ids`,
+			};
+		} catch (error) {
+			return {
+				status: 'Error',
+				message: redact(
+					`Could not reach ${definition.displayName}: ${(error as Error).message}`,
+					secrets,
+				),
+			};
+		}
+	};
+}
+
+export const credentialTests = {
+	productAccessCredentialTest: credentialTest('productAccess'),
+	productBridgeCredentialTest: credentialTest('productBridge'),
+	ejentoCredentialTest: credentialTest('ejento'),
+	flashbackCredentialTest: credentialTest('flashback'),
+	mudbaseCredentialTest: credentialTest('mudbase'),
+};

@@ -1,0 +1,124 @@
+/** What the nodes need per system: its credential type and how to turn that credential into a runtime. */
+import { createHash } from 'node:crypto';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+import type { Clock } from '../engine/clock';
+import { DEFAULT_LIMITS, type LimitSettings } from '../engine/limiter';
+import type { CredentialPlacement } from '../engine/offboard';
+import { DEFAULT_RETRY, type RetrySettings } from '../engine/retry';
+import type { SystemRuntime } from '../engine/run';
+import { decodeJwtClaims } from '../auth/jwt';
+import { SYSTEMS } from '../systems';
+import type { SystemId } from '../systems/types';
+import { createN8nTransport } from './transport';
+
+export const CREDENTIAL_TYPES: Readonly<Record<SystemId, string>> = {
+	productAccess: 'productAccessApi',
+	productBridge: 'productBridgeApi',
+	ejento: 'ejentoApi',
+	flashback: 'flashbackApi',
+	mudbase: 'mudbaseApi',
+};
+
+/** Credential fields that hold secrets: scrubbed from everything a vendor sends back. */
+const SECRET_FIELDS = ['token', 'apiKey', 'password', 'sessionToken'] as const;
+
+export function secretsOf(credentials: ICredentialDataDecryptedObject): string[] {
+	return SECRET_FIELDS.map((field) => credentials[field]).filter(
+		(value): value is string => typeof value === 'string' && value !== '',
+	);
+}
+
+export function placementOf(
+	system: SystemId,
+	credentials: ICredentialDataDecryptedObject,
+): CredentialPlacement {
+	if (system === 'productBridge') return { bodyField: 'api_key' };
+	if (system === 'ejento' && credentials.authType === 'apiKeyHeader') {
+		return { header: String(credentials.apiKeyHeader || 'X-API-Key') };
+	}
+	return { header: 'Authorization' };
+}
+
+/** n8n's own `sleep(ms, signal)`: the execution's cancel signal stops every wait at once. */
+export const n8nClock: Clock = {
+	now: () => Date.now(),
+	sleep: async (ms, signal) => await sleep(ms, signal),
+};
+
+export interface SystemSettings {
+	limits?: Partial<LimitSettings>;
+	retry?: Partial<RetrySettings>;
+}
+
+export interface ResolvedSystem {
+	runtime: SystemRuntime;
+	baseUrl: string;
+	placement: CredentialPlacement;
+	/** The credential's own account where it is known (Mudbase JWT `sub`). */
+	ownAccountIds: string[];
+	/** Pasted Mudbase JWT: when it expires (ms), to refuse a run that cannot finish in time. */
+	expiresAt?: number;
+}
+
+export async function resolveSystem(
+	context: IExecuteFunctions,
+	system: SystemId,
+	settings: SystemSettings,
+): Promise<ResolvedSystem> {
+	const type = CREDENTIAL_TYPES[system];
+	const credentials = await context.getCredentials(type);
+	const definition = SYSTEMS[system];
+	const baseUrl = String(credentials.baseUrl || definition.defaultBaseUrl || '');
+	const node = context.getNode();
+	const secrets = secretsOf(credentials);
+	// Limiters are per system + credential; the fingerprint gives an edited credential a fresh one.
+	const fingerprint = createHash('sha256')
+		.update(JSON.stringify([baseUrl, ...secrets.filter((s) => s !== credentials.sessionToken)]))
+		.digest('hex')
+		.slice(0, 16);
+	const credentialKey = `${node.credentials?.[type]?.id ?? 'local'}:${fingerprint}`;
+	let current = secrets;
+	const runtime: SystemRuntime = {
+		system: definition,
+		baseUrl,
+		transport: createN8nTransport(context, type),
+		secrets: () => current,
+		credentialKey,
+		limits: { ...DEFAULT_LIMITS, ...settings.limits },
+		retry: { ...DEFAULT_RETRY, ...settings.retry },
+		refreshableCredential: system === 'mudbase',
+	};
+	const resolved: ResolvedSystem = {
+		runtime,
+		baseUrl,
+		placement: placementOf(system, credentials),
+		ownAccountIds: [],
+	};
+	if (system === 'mudbase') {
+		const jwt = String(
+			(credentials.mode === 'token' ? credentials.token : credentials.sessionToken) ?? '',
+		);
+		const claims = jwt ? decodeJwtClaims(jwt) : undefined;
+		if (claims?.sub) resolved.ownAccountIds.push(claims.sub);
+		if (credentials.mode === 'token' && claims?.exp !== undefined)
+			resolved.expiresAt = claims.exp * 1000;
+		// A refreshed token is a new secret: read the credential again for each redaction.
+		current = [...secrets];
+		runtime.secrets = () => current;
+		const refreshSecrets = async (): Promise<void> => {
+			current = secretsOf(await context.getCredentials(type));
+		};
+		const transport = runtime.transport;
+		runtime.transport = {
+			async send(request) {
+				try {
+					return await transport.send(request);
+				} finally {
+					if (request.allowCredentialRefresh) await refreshSecrets();
+				}
+			},
+		};
+	}
+	return resolved;
+}
