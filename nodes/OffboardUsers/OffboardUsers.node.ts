@@ -9,7 +9,8 @@ import { credentialTests } from '../../src/n8n/credentialTests';
 import { properties } from './description';
 import { executeOffboarding } from './execute';
 
-// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool -- a batch deletion must not be an AI agent's tool (DESIGN §5), and n8n's type has no `usableAsTool: false`; leaving it out is how a node says no
+// Not usable as an AI tool (no `usableAsTool`): a batch deletion must not be an agent's tool (DESIGN §5), and
+// n8n's type has no `usableAsTool: false`; leaving it out is how a node says no.
 export class OffboardUsers implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Offboard Users',

@@ -175,12 +175,14 @@ export async function executeOffboarding(this: IExecuteFunctions): Promise<INode
 
 	const itemIndexOf = (outcome: PairOutcome): number =>
 		inputSource === 'items' ? outcome.row - 1 : 0;
+	const routeErrors = this.getNode().onError === 'continueErrorOutput';
 	const report = new ReportBuilder();
 	const out: INodeExecutionData[] = [];
 	const csv: string[] = [reportHeaderLine()];
 	for await (const outcome of run) {
 		report.add(outcome);
-		if (outputMode === 'perResult') out.push(outcomeItem(this, outcome, itemIndexOf(outcome)));
+		if (outputMode === 'perResult')
+			out.push(outcomeItem(this, outcome, itemIndexOf(outcome), routeErrors));
 		else csv.push(reportLine(outcome));
 	}
 	const warnings = report.warnings();

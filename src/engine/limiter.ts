@@ -425,6 +425,11 @@ export class LimiterRegistry {
 
 	constructor(private readonly clock: Clock) {}
 
+	/** Forgets every limiter (tests start from a fresh process state). */
+	clear(): void {
+		this.limiters.clear();
+	}
+
 	get(key: string, settings: LimitSettings, refreshable: boolean): SystemLimiter {
 		let limiter = this.limiters.get(key);
 		if (limiter) limiter.configure(settings);

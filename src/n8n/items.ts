@@ -7,6 +7,7 @@ import {
 	NodeApiError,
 } from 'n8n-workflow';
 import type { PairOutcome } from '../engine/outcome';
+import { SYSTEMS } from '../systems';
 
 export function outcomeJson(outcome: PairOutcome): IDataObject {
 	const json: IDataObject = {
@@ -28,21 +29,34 @@ export function outcomeJson(outcome: PairOutcome): IDataObject {
 	return json;
 }
 
+/** A failure that names its row, user and system on its own: n8n 2.40 keeps only this message. */
+export function failureMessage(outcome: PairOutcome): string {
+	const who = [outcome.email, outcome.userId]
+		.filter((v) => v !== undefined && v !== '')
+		.join(' / ');
+	const scope = Object.values(outcome.scope).join(' / ');
+	return `Row ${outcome.row}${who ? ` (${who})` : ''}, ${SYSTEMS[outcome.system].displayName}${scope ? ` ${scope}` : ''}: ${outcome.reason}`;
+}
+
 /**
- * One item per outcome. A failed pair carries `error` (a NodeApiError with its item index), which
- * n8n moves to the error output under On Error "continue (using error output)"; the node itself
- * never throws for it.
+ * One item per outcome, paired to its input item. The node never throws for a failed pair. When
+ * the node's On Error is "continue (using error output)", a failed pair's item carries `error` (a
+ * NodeApiError with its item index), which n8n moves to the error output. n8n 2.40 then replaces
+ * such an item's json with `{ error: message }` (WorkflowExecute.normalizeNodeErrors), so the
+ * message names the row, user and system; under any other On Error the item keeps every field.
  */
 export function outcomeItem(
 	context: IExecuteFunctions,
 	outcome: PairOutcome,
 	itemIndex: number,
+	routeToErrorOutput: boolean,
 ): INodeExecutionData {
 	const item: INodeExecutionData = { json: outcomeJson(outcome), pairedItem: { item: itemIndex } };
-	if (outcome.status === 'failed') {
-		item.error = new NodeApiError(context.getNode(), { message: outcome.reason } as JsonObject, {
+	if (outcome.status === 'failed' && routeToErrorOutput) {
+		const message = failureMessage(outcome);
+		item.error = new NodeApiError(context.getNode(), { message } as JsonObject, {
 			itemIndex,
-			message: outcome.reason,
+			message,
 			httpCode: outcome.httpStatus === undefined ? undefined : String(outcome.httpStatus),
 		});
 	}

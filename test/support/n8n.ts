@@ -169,6 +169,8 @@ export interface RunNodeOptions {
 	credentials: Record<string, ICredentialDataDecryptedObject>;
 	items: INodeExecutionData[];
 	parameters?: INode['parameters'];
+	/** Node settings, e.g. `{ onError: 'continueErrorOutput' }`. */
+	settings?: Partial<Pick<INode, 'onError' | 'continueOnFail'>>;
 }
 
 export interface NodeRun {
@@ -191,6 +193,7 @@ export async function runNode(options: RunNodeOptions): Promise<NodeRun> {
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: options.parameters ?? {},
+		...options.settings,
 		credentials: Object.fromEntries(
 			Object.keys(options.credentials).map((type) => [type, { id: `cred-${type}`, name: type }]),
 		),

@@ -1,0 +1,256 @@
+/**
+ * Offboard Users through n8n-core's WorkflowExecute, over HTTP to the sandbox: credentials applied
+ * by a helper that behaves like n8n 2.40.7's, ground truth from the emulators.
+ */
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
+import { processLimiters } from '../../src/engine/limiter';
+import { demoPerson, type DemoPerson, type Sandbox, startSandbox } from '../../sandbox';
+import { runNode } from '../support/n8n';
+import {
+	CREDENTIAL_TYPES,
+	DEMO_SECRETS,
+	offboardParameters,
+	sandboxCredentials,
+} from '../support/n8nSandbox';
+
+let sandbox: Sandbox;
+beforeEach(async () => {
+	processLimiters.clear(); // learned limits and open circuits live for the process: not across tests
+	sandbox = await startSandbox();
+});
+afterEach(async () => {
+	await sandbox.close();
+});
+
+function itemsFor(people: Array<Partial<DemoPerson>>): INodeExecutionData[] {
+	return people.map((person) => ({ json: { ...person } as IDataObject }));
+}
+
+async function offboardUsers(
+	people: Array<Partial<DemoPerson>>,
+	parameters: Record<string, unknown> = {},
+	settings = {},
+) {
+	return runNode({
+		nodeType: new OffboardUsers(),
+		credentialTypes: CREDENTIAL_TYPES,
+		credentials: sandboxCredentials(sandbox),
+		items: itemsFor(people),
+		parameters: offboardParameters(parameters) as never,
+		settings,
+	});
+}
+
+function statusCounts(items: INodeExecutionData[]): Record<string, number> {
+	const out: Record<string, number> = {};
+	for (const item of items) {
+		const key = `${String(item.json.system)}:${String(item.json.status)}`;
+		out[key] = (out[key] ?? 0) + 1;
+	}
+	return out;
+}
+
+function removalRequests(): number {
+	return (['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase'] as const).reduce(
+		(n, s) => n + sandbox[s].removalRequests().length,
+		0,
+	);
+}
+
+const people = Array.from({ length: 3 }, (_, i) => demoPerson(i + 1));
+
+describe('Offboard Users in WorkflowExecute', () => {
+	it('removes each person from all five systems, one item per result, paired to its input item', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const { outputs, run } = await offboardUsers(people);
+		expect(run.data.resultData.error).toBeUndefined();
+		const items = outputs[0];
+		expect(items).toHaveLength(15);
+		expect(statusCounts(items)).toEqual({
+			'productAccess:removed': 3,
+			'productBridge:removed': 3,
+			'ejento:removed': 3,
+			'flashback:removed': 3,
+			'mudbase:removed': 3,
+		});
+		expect(items.map((i) => [i.json.email, i.pairedItem])).toEqual(
+			people.flatMap((p, index) => Array(5).fill([p.email, { item: index }])),
+		);
+		for (const person of people) {
+			expect(sandbox.flashback.isMember('ws_demo', person.flashbackUserId)).toBe(false);
+			expect(sandbox.mudbase.isParticipant('proj_demo', 'chat_general', person.mudbaseUserId)).toBe(
+				false,
+			);
+			expect(sandbox.productBridge.isMember(person.productBridgeUserId)).toBe(false);
+		}
+		expect(items[0].json).toMatchObject({
+			row: 1,
+			system: 'productAccess',
+			scope: { productId: 'prod_demo' },
+			userId: 'pa_user_1',
+			status: 'removed',
+			httpStatus: 200,
+			attempts: 1,
+			reason: 'Product Access confirmed the removal (200)',
+		});
+		expect(items[0].error).toBeUndefined();
+	});
+
+	it('reports not_found for people already gone, and warns per system', async () => {
+		const { outputs, run } = await offboardUsers(people);
+		expect(statusCounts(outputs[0])).toEqual({
+			'productAccess:not_found': 3,
+			'productBridge:not_found': 3,
+			'ejento:not_found': 3,
+			'flashback:not_found': 3,
+			'mudbase:not_found': 3,
+		});
+		const hints = run.data.resultData.runData['Node under test'][0].hints ?? [];
+		expect(hints.map((h) => h.message)).toContain(
+			'Flashback: all 3 users were not found. Check the base URL and scope ids before reading this as done: a typo looks exactly like this.',
+		);
+	});
+
+	it('fails a wrong scope per row with item.error, never throwing under the default On Error', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const { outputs, run } = await offboardUsers(people, {
+			systems: ['flashback', 'ejento'],
+			flashbackWorkspaceIdValues: 'ws_typo',
+		});
+		expect(run.data.resultData.error).toBeUndefined();
+		expect(statusCounts(outputs[0])).toEqual({ 'flashback:failed': 3, 'ejento:removed': 3 });
+		const failed = outputs[0].filter((i) => i.json.status === 'failed');
+		expect(failed.map((i) => [i.json.userId, i.pairedItem, i.error])).toEqual([
+			['fb_user_1', { item: 0 }, undefined],
+			['fb_user_2', { item: 1 }, undefined],
+			['fb_user_3', { item: 2 }, undefined],
+		]);
+		expect(failed[0].json.reason).toBe(
+			"Flashback answered 403: Insufficient permissions to manage workspace users: the credential's account must be ADMIN of the workspace; also check the workspace id",
+		);
+	});
+
+	it('routes failures to the error output under On Error "continue (using error output)"', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const { outputs } = await offboardUsers(
+			people,
+			{ systems: ['flashback', 'ejento'], flashbackWorkspaceIdValues: 'ws_typo' },
+			{ onError: 'continueErrorOutput' },
+		);
+		expect(statusCounts(outputs[0])).toEqual({ 'ejento:removed': 3 });
+		// n8n 2.40 keeps only the error message of an error-output item: it names row, user and system.
+		expect(outputs[1].map((i) => [i.json, i.pairedItem])).toEqual(
+			people.map((p, index) => [
+				{
+					// The first 403 opens the circuit: the other rows fail fast with the same reason.
+					error: `Row ${index + 1} (${p.email} / ${p.flashbackUserId}), Flashback ws_typo: ${index === 0 ? '' : 'Flashback is paused: '}Flashback answered 403: Insufficient permissions to manage workspace users: the credential's account must be ADMIN of the workspace; also check the workspace id`,
+				},
+				{ item: index },
+			]),
+		);
+		expect(outputs[1].every((i) => i.error?.name === 'NodeApiError')).toBe(true);
+	});
+
+	it('fails a bad credential with one reason and leaves the other systems alone', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const credentials = sandboxCredentials(sandbox);
+		credentials.productAccessApi.token = 'wrong-token';
+		const { outputs } = await runNode({
+			nodeType: new OffboardUsers(),
+			credentialTypes: CREDENTIAL_TYPES,
+			credentials,
+			items: itemsFor(people),
+			parameters: offboardParameters({ systems: ['productAccess', 'flashback'] }) as never,
+		});
+		expect(statusCounts(outputs[0])).toEqual({ 'productAccess:failed': 3, 'flashback:removed': 3 });
+		expect(sandbox.productAccess.removalRequests()).toHaveLength(1);
+	});
+
+	it('dry run sends nothing and shows each request with the credential redacted', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const { outputs } = await offboardUsers(people, { options: { dryRun: true } });
+		expect(removalRequests()).toBe(0);
+		expect(sandbox.mudbase.loginCount).toBe(0);
+		expect(statusCounts(outputs[0])).toEqual({
+			'productAccess:would_remove': 3,
+			'productBridge:would_remove': 3,
+			'ejento:would_remove': 3,
+			'flashback:would_remove': 3,
+			'mudbase:would_remove': 3,
+		});
+		expect(outputs[0][1].json.request).toEqual({
+			method: 'POST',
+			url: `${sandbox.baseUrls.productBridge}/api/external/v1/users/delete`,
+			headers: {},
+			body: { user_id: people[0].productBridgeUserId, api_key: '[redacted]' },
+		});
+	});
+
+	it('refuses a run above the deletion threshold before any call', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const { run, outputs } = await offboardUsers(people, { options: { deletionThreshold: 10 } });
+		expect(run.data.resultData.error?.message).toBe(
+			'This run would remove 15 users, above the deletion threshold of 10: nothing was sent. Check the input, then raise the threshold or split the batch.',
+		);
+		expect(outputs).toEqual([]);
+		expect(removalRequests()).toBe(0);
+	});
+
+	it('refreshes the Mudbase JWT when it expires mid-batch: one login per expiry', async () => {
+		const many = Array.from({ length: 30 }, (_, i) => demoPerson(100 + i));
+		for (const person of many) sandbox.addPerson(person);
+		sandbox.mudbase.tokenTtlSeconds = 1;
+		const started = Date.now();
+		const { outputs } = await offboardUsers(many, {
+			systems: ['mudbase'],
+			options: {
+				systemLimits: {
+					limit: [
+						{
+							system: 'mudbase',
+							maxConcurrency: 4,
+							ratePerSecond: 12,
+							maxAttempts: 5,
+							maxRetryAfterSeconds: 60,
+							requestTimeoutSeconds: 5,
+						},
+					],
+				},
+			},
+		});
+		const seconds = (Date.now() - started) / 1000;
+		expect(statusCounts(outputs[0])).toEqual({ 'mudbase:removed': 30 });
+		expect(sandbox.mudbase.loginCount).toBeGreaterThanOrEqual(2);
+		expect(sandbox.mudbase.loginCount).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+	});
+
+	it('puts no secret value anywhere in the execution result, errors included', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const hostile = [...people, { email: 'x@example.com', productBridgeUserId: 'not-a-uuid' }];
+		const credentials = sandboxCredentials(sandbox);
+		credentials.flashbackApi.token = 'fb-wrong-secret-token';
+		const { run, credentialsHelper } = await runNode({
+			nodeType: new OffboardUsers(),
+			credentialTypes: CREDENTIAL_TYPES,
+			credentials,
+			items: itemsFor(hostile),
+			parameters: offboardParameters() as never,
+		});
+		const everything = JSON.stringify(run, (_, value: unknown) =>
+			value instanceof Error
+				? {
+						...value,
+						message: value.message,
+						stack: value.stack,
+						description: (value as { description?: string }).description,
+					}
+				: value,
+		);
+		const jwt = String(credentialsHelper.stored.mudbaseApi.sessionToken);
+		expect(jwt.split('.')).toHaveLength(3);
+		for (const secret of [...DEMO_SECRETS, 'fb-wrong-secret-token', jwt])
+			expect(everything).not.toContain(secret);
+		expect(everything).toContain('Input should be a valid UUID');
+	});
+});
