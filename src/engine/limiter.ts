@@ -11,8 +11,9 @@
  * - Pauses: a `Retry-After` (or remaining = 0 with a reset) pauses the whole system; one longer than
  *   `maxRetryAfterMs` is a quota: the circuit opens until then and waiting pairs fail fast.
  * - Adaptation without headers: AIMD with a learned ceiling (`adaptiveRate.ts`).
- * - Circuit breaker: a permission 403, a 401 that survives a credential refresh, or
- *   `circuitAfterServerErrors` consecutive 5xx open it; after `cooldown` one probe request decides.
+ * - Circuit breaker: `circuitAfterServerErrors` consecutive 5xx open it for every run; after
+ *   `cooldown` one probe request decides. A permission 403 or a 401 that survives a credential
+ *   refresh opens it for the run that met it (the next run, with a fixed credential, tries again).
  * - JWT refresh gate (DESIGN §3): n8n refreshes an expirable credential per request, with no
  *   single-flight. So a refreshable system starts with a single probe, and on a 401 it stops
  *   dispatching, waits for in-flight requests, and lets exactly one through that may refresh.
@@ -77,8 +78,8 @@ interface Waiter {
 
 type Circuit =
 	| { state: 'closed' }
-	| { state: 'open'; reason: string; until: number; cause: 'auth' | 'server' | 'quota' }
-	| { state: 'half-open'; reason: string; cause: 'auth' | 'server' | 'quota'; probing: boolean };
+	| { state: 'open'; reason: string; until: number; cause: 'server' | 'quota' }
+	| { state: 'half-open'; reason: string; cause: 'server' | 'quota'; probing: boolean };
 
 type Gate = 'open' | 'probe-needed' | 'probing';
 
@@ -100,6 +101,12 @@ const MIN_RATE = 0.1;
 export class SystemLimiter {
 	private settings: LimitSettings;
 	private readonly queues = new Map<string, Waiter[]>();
+	/**
+	 * Credential circuits (a 401 that survives refresh, a permission 403) belong to the run that
+	 * met them: the user fixes the credential or the scope and runs again, and that run must not
+	 * inherit a stale refusal. System circuits (5xx, quota) are process-wide: the system is down.
+	 */
+	private readonly runCircuits = new Map<string, string>();
 	private order: string[] = [];
 	private nextRun = 0;
 	private inFlight = 0;
@@ -151,7 +158,7 @@ export class SystemLimiter {
 	/** Waits for this run's turn; resolves with a permit, or a refusal when the circuit is open. */
 	acquire(runId: string, signal?: AbortSignal): Promise<Permit | Refusal> {
 		if (signal?.aborted) return Promise.reject(abortError(signal));
-		const refusal = this.refusal();
+		const refusal = this.refusal(runId);
 		if (refusal) return Promise.resolve(refusal);
 		return new Promise<Permit | Refusal>((resolve, reject) => {
 			const onAbort = (): void => {
@@ -178,6 +185,7 @@ export class SystemLimiter {
 
 	/** Forgets a run's queue (at its end, or when it is cancelled: only its own waiters go). */
 	dropRun(runId: string, error?: Error): void {
+		this.runCircuits.delete(runId);
 		const queue = this.queues.get(runId);
 		if (!queue) return;
 		this.queues.delete(runId);
@@ -195,7 +203,9 @@ export class SystemLimiter {
 		waiter.cleanup();
 	}
 
-	private refusal(): Refusal | undefined {
+	private refusal(runId?: string): Refusal | undefined {
+		const runCircuit = runId === undefined ? undefined : this.runCircuits.get(runId);
+		if (runCircuit !== undefined) return { refused: runCircuit };
 		const circuit = this.circuit;
 		if (circuit.state === 'open') {
 			if (this.clock.now() < circuit.until) return { refused: circuit.reason };
@@ -225,6 +235,8 @@ export class SystemLimiter {
 					this.refuseAll(refusal);
 					return;
 				}
+				this.refuseCircuitedRuns();
+				if (!this.hasWaiters()) return;
 				if (this.inFlight >= this.dispatchLimit()) return; // a release kicks us again
 				const wait = this.msUntilAllowed();
 				if (wait > 0) {
@@ -309,13 +321,14 @@ export class SystemLimiter {
 			release: (observation) => {
 				if (released) return 'ok';
 				released = true;
-				return this.release(observation, sentAt, allowRefresh, circuitProbe);
+				return this.release(observation, waiter.runId, sentAt, allowRefresh, circuitProbe);
 			},
 		});
 	}
 
 	private release(
 		observation: Observation,
+		runId: string,
 		sentAt: number,
 		wasRefreshProbe: boolean,
 		wasCircuitProbe: boolean,
@@ -336,13 +349,12 @@ export class SystemLimiter {
 			if (this.gate === 'open') this.gate = 'probe-needed';
 			advice = 'retry-free';
 		} else if (kind === 'unauthorized') {
-			this.open(
+			this.openForRun(
+				runId,
 				wasRefreshProbe ? `${reason} (also after refreshing the credential)` : reason,
-				'auth',
-				now,
 			);
 		} else if (kind === 'forbidden') {
-			this.open(reason, 'auth', now);
+			this.openForRun(runId, reason);
 		} else if (
 			serverTrouble &&
 			this.consecutiveServerErrors >= this.settings.circuitAfterServerErrors
@@ -392,12 +404,7 @@ export class SystemLimiter {
 		}
 	}
 
-	private open(
-		reason: string,
-		cause: 'auth' | 'server' | 'quota',
-		now: number,
-		until?: number,
-	): void {
+	private open(reason: string, cause: 'server' | 'quota', now: number, until?: number): void {
 		this.circuit = {
 			state: 'open',
 			reason,
@@ -405,8 +412,21 @@ export class SystemLimiter {
 			until: until ?? now + this.settings.circuitCooldownMs,
 		};
 		this.consecutiveServerErrors = 0;
-		// The probe after the cooldown must be allowed to refresh the credential again.
-		if (cause === 'auth' && this.refreshable) this.gate = 'probe-needed';
+	}
+
+	private openForRun(runId: string, reason: string): void {
+		this.runCircuits.set(runId, reason);
+		// The next run's first request must be allowed to refresh the credential again.
+		if (this.refreshable) this.gate = 'probe-needed';
+	}
+
+	private refuseCircuitedRuns(): void {
+		for (const [runId, reason] of this.runCircuits) {
+			for (const waiter of this.queues.get(runId)?.splice(0) ?? []) {
+				waiter.cleanup();
+				waiter.resolve({ refused: reason });
+			}
+		}
 	}
 
 	private refuseAll(refusal: Refusal): void {

@@ -529,6 +529,34 @@ describe('circuit breaker', () => {
 		},
 	);
 
+	it('keeps a credential circuit to the run that met it: the next run (scope fixed) goes through', async () => {
+		const fake = new FakeSystem(
+			clock,
+			(sent) =>
+				sent.request.url.includes('/workspace/ws_typo/')
+					? { status: 403, body: { message: 'Insufficient permissions to manage workspace users' } }
+					: FLASHBACK_OK,
+			100,
+		);
+		const runtime = runtimeFor('flashback', fake.transport, { limits: { maxConcurrency: 1 } });
+		const wrong = pairsFor('flashback', 5).map((p) => ({
+			...p,
+			scope: { workspaceId: 'ws_typo' },
+		}));
+		const first = await clock.run(
+			collect(newRun(wrong, { systems: { flashback: runtime }, clock, limiters })),
+		);
+		expect(statuses(first)).toEqual({ failed: 5 });
+		expect(fake.sent).toHaveLength(1);
+		const second = await clock.run(
+			collect(
+				newRun(pairsFor('flashback', 5), { systems: { flashback: runtime }, clock, limiters }),
+			),
+		);
+		expect(statuses(second)).toEqual({ removed: 5 });
+		expect(fake.sent).toHaveLength(6);
+	});
+
 	it("stays closed on Flashback's self-removal 403", async () => {
 		const { outcomes, flashback } = await circuitRun((index) =>
 			index === 0

@@ -261,3 +261,19 @@ export async function runNode(options: RunNodeOptions): Promise<NodeRun> {
 	const outputs = (task?.data?.main ?? []).map((items) => items ?? []);
 	return { run, outputs, credentialsHelper };
 }
+
+/**
+ * Starts n8n-core's BinaryDataService in filesystem mode under the test's N8N_USER_FOLDER, as n8n
+ * does at boot. The DI container is n8n-core's own copy of @n8n/di (resolved from n8n-core).
+ */
+export async function initBinaryData() {
+	const { Container } = require(
+		require.resolve('@n8n/di', { paths: [require.resolve('n8n-core')] }),
+	) as {
+		Container: { get<T>(type: new (...args: never[]) => T): T };
+	};
+	const { BinaryDataService } = await import('n8n-core');
+	const service = Container.get(BinaryDataService);
+	await service.init();
+	return service;
+}
