@@ -55,7 +55,9 @@ describe('Offboard Users with CSV in and a report out', () => {
 		const { outputs } = await run([csvItem(leaversCsv(people, ';'))], {
 			systems: ['flashback', 'ejento'],
 		});
-		const results = outputs[0].map((i) => [i.json.row, i.json.system, i.json.status, i.pairedItem] as const);
+		const results = outputs[0].map(
+			(i) => [i.json.row, i.json.system, i.json.status, i.pairedItem] as const,
+		);
 		results.sort((a, b) => Number(a[0]) - Number(b[0]) || String(a[1]).localeCompare(String(b[1])));
 		expect(results).toEqual(
 			people.flatMap((_, index) => [

@@ -267,6 +267,7 @@ export async function runNode(options: RunNodeOptions): Promise<NodeRun> {
  * does at boot. The DI container is n8n-core's own copy of @n8n/di (resolved from n8n-core).
  */
 export async function initBinaryData() {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports -- n8n-core's own copy of @n8n/di, resolved from n8n-core's path, is reachable only this way
 	const { Container } = require(
 		require.resolve('@n8n/di', { paths: [require.resolve('n8n-core')] }),
 	) as {
