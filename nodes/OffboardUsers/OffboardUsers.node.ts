@@ -9,8 +9,9 @@ import { credentialTests } from '../../src/n8n/credentialTests';
 import { properties } from './description';
 import { executeOffboarding } from './execute';
 
-// Not usable as an AI tool (no `usableAsTool`): a batch deletion must not be an agent's tool (DESIGN §5), and
-// n8n's type has no `usableAsTool: false`; leaving it out is how a node says no.
+// Not usable as an AI tool: a batch deletion must not be an agent's tool (DESIGN §5); the per-system
+// nodes are, with a removal budget. n8n's type has no `usableAsTool: false`: leaving it out says no.
+// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool -- see above; its autofix would add `usableAsTool: true`
 export class OffboardUsers implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Offboard Users',
@@ -24,8 +25,6 @@ export class OffboardUsers implements INodeType {
 		defaults: { name: 'Offboard Users' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		// Not usable as an AI tool (no `usableAsTool`): a batch deletion is not an agent's tool; the
-		// per-system nodes are, with a removal budget.
 		credentials: [
 			{
 				name: 'productAccessApi',
@@ -59,7 +58,6 @@ export class OffboardUsers implements INodeType {
 			},
 		],
 		properties,
-		usableAsTool: true,
 	};
 
 	methods = { credentialTest: credentialTests };

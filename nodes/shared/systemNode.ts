@@ -1,0 +1,170 @@
+/**
+ * What the five per-system nodes share: resource User, operation Remove, one removal per item
+ * through the same engine and process-wide limiters as Offboard Users; usable as an AI tool with a
+ * removal budget per credential.
+ */
+import {
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+	NodeOperationError,
+} from 'n8n-workflow';
+import { processLimiters } from '../../src/engine/limiter';
+import { offboard, RunRefusedError } from '../../src/engine/offboard';
+import type { InputRow } from '../../src/engine/rows';
+import { outcomeItem } from '../../src/n8n/items';
+import { n8nClock, resolveSystem } from '../../src/n8n/systems';
+import { takeToolBudget } from '../../src/n8n/toolBudget';
+import { SYSTEMS } from '../../src/systems';
+import type { SystemId } from '../../src/systems/types';
+
+export const DEFAULT_TOOL_BUDGET_PER_HOUR = 20;
+
+export function toolDescription(system: SystemId): string {
+	const s = SYSTEMS[system];
+	const scope = s.scopeFields.map((f) => f.label).join(' and ');
+	return `Removes one user from ${s.displayName}${scope ? ` (${scope})` : ''}. The removal is irreversible and takes away the user's access at once. Use only when asked to remove this exact user; at most ${DEFAULT_TOOL_BUDGET_PER_HOUR} removals an hour per credential (configurable), then calls are refused.`;
+}
+
+export function systemNodeProperties(system: SystemId): INodeProperties[] {
+	const s = SYSTEMS[system];
+	return [
+		{
+			displayName: 'Resource',
+			name: 'resource',
+			type: 'options',
+			noDataExpression: true,
+			options: [{ name: 'User', value: 'user' }],
+			default: 'user',
+		},
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: ['user'] } },
+			options: [
+				{
+					name: 'Remove',
+					value: 'remove',
+					action: `Remove a user from ${s.displayName}`,
+					description: 'Irreversible: the user loses access at once',
+				},
+			],
+			default: 'remove',
+		},
+		...s.scopeFields.map(
+			(field): INodeProperties => ({
+				displayName: field.label.replace(/^./, (c) => c.toUpperCase()).replace(/\bid\b/i, 'ID'),
+				name: field.key,
+				type: 'string',
+				default: '',
+				required: true,
+				displayOptions: { show: { resource: ['user'], operation: ['remove'] } },
+			}),
+		),
+		{
+			displayName: s.userIdLabel.replace(/^./, (c) => c.toUpperCase()).replace(/\bid\b/i, 'ID'),
+			name: 'userId',
+			type: 'string',
+			default: '',
+			required: true,
+			displayOptions: { show: { resource: ['user'], operation: ['remove'] } },
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add option',
+			default: {},
+			displayOptions: { show: { resource: ['user'], operation: ['remove'] } },
+			options: [
+				{
+					displayName: 'Dry Run',
+					name: 'dryRun',
+					type: 'boolean',
+					default: false,
+					description: 'Whether to send nothing and report the request that would be sent',
+				},
+				{
+					displayName: 'Tool Budget (Removals per Hour)',
+					name: 'toolBudgetPerHour',
+					type: 'number',
+					typeOptions: { minValue: 0 },
+					default: DEFAULT_TOOL_BUDGET_PER_HOUR,
+					description:
+						'When an AI agent uses this node as a tool: removals allowed per hour with this credential, across all executions',
+				},
+			],
+		},
+	];
+}
+
+export async function executeSystemNode(
+	this: IExecuteFunctions,
+	system: SystemId,
+): Promise<INodeExecutionData[][]> {
+	const definition = SYSTEMS[system];
+	const items = this.getInputData();
+	const options = this.getNodeParameter('options', 0, {}) as {
+		dryRun?: boolean;
+		toolBudgetPerHour?: number;
+	};
+	const resolved = await resolveSystem(this, system, {});
+	const rows: InputRow[] = items.map((_, index) => ({
+		kind: 'person',
+		row: index + 1,
+		fields: {
+			[definition.userIdField]: this.getNodeParameter('userId', index) as string,
+			...Object.fromEntries(
+				definition.scopeFields.map((f) => [
+					`scope:${f.key}`,
+					this.getNodeParameter(f.key, index) as string,
+				]),
+			),
+		},
+	}));
+	const asTool = this.isToolExecution() || this.getNode().type.endsWith('Tool');
+	if (asTool && !options.dryRun) {
+		const budget = takeToolBudget(
+			`${system}:${resolved.runtime.credentialKey}`,
+			rows.length,
+			options.toolBudgetPerHour ?? DEFAULT_TOOL_BUDGET_PER_HOUR,
+		);
+		if (!budget.ok) throw new NodeOperationError(this.getNode(), budget.reason);
+	}
+	let run;
+	try {
+		run = await offboard(() => rows, {
+			plan: {
+				systems: [
+					{
+						system: definition,
+						baseUrl: resolved.baseUrl,
+						scopes: Object.fromEntries(
+							definition.scopeFields.map((f) => [f.key, { field: `scope:${f.key}` }]),
+						),
+						ownAccountIds: resolved.ownAccountIds,
+					},
+				],
+			},
+			systems: { [system]: resolved.runtime },
+			limiters: processLimiters,
+			clock: n8nClock,
+			signal: this.getExecutionCancelSignal(),
+			dryRun: options.dryRun === true,
+			credentialPlacement: { [system]: resolved.placement },
+		});
+	} catch (error) {
+		throw new NodeOperationError(
+			this.getNode(),
+			error instanceof RunRefusedError ? error.message : (error as Error).message,
+		);
+	}
+	const routeErrors = this.getNode().onError === 'continueErrorOutput';
+	const out: INodeExecutionData[] = [];
+	for await (const outcome of run)
+		out.push(outcomeItem(this, outcome, outcome.row - 1, routeErrors));
+	out.sort((a, b) => Number(a.json.row) - Number(b.json.row));
+	return [out];
+}

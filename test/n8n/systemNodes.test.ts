@@ -1,0 +1,147 @@
+/** The five per-system nodes (User → Remove) through WorkflowExecute against their emulators. */
+import type { INodeType } from 'n8n-workflow';
+import { Ejento } from '../../nodes/Ejento/Ejento.node';
+import { Flashback } from '../../nodes/Flashback/Flashback.node';
+import { Mudbase } from '../../nodes/Mudbase/Mudbase.node';
+import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
+import { ProductAccess } from '../../nodes/ProductAccess/ProductAccess.node';
+import { ProductBridge } from '../../nodes/ProductBridge/ProductBridge.node';
+import { processLimiters } from '../../src/engine/limiter';
+import { resetToolBudgets } from '../../src/n8n/toolBudget';
+import type { SystemId } from '../../src/systems';
+import { DEMO_SCOPES, demoPerson, type Sandbox, startSandbox } from '../../sandbox';
+import { runNode } from '../support/n8n';
+import { CREDENTIAL_TYPES, sandboxCredentials } from '../support/n8nSandbox';
+
+let sandbox: Sandbox;
+beforeEach(async () => {
+	processLimiters.clear();
+	resetToolBudgets();
+	sandbox = await startSandbox();
+});
+afterEach(async () => {
+	await sandbox.close();
+});
+
+const NODES: Record<SystemId, () => INodeType> = {
+	productAccess: () => new ProductAccess(),
+	productBridge: () => new ProductBridge(),
+	ejento: () => new Ejento(),
+	flashback: () => new Flashback(),
+	mudbase: () => new Mudbase(),
+};
+const USER_FIELD = {
+	productAccess: 'productAccessUser',
+	productBridge: 'productBridgeUserId',
+	ejento: 'ejentoUserId',
+	flashback: 'flashbackUserId',
+	mudbase: 'mudbaseUserId',
+} as const;
+const CREDENTIAL = {
+	productAccess: 'productAccessApi',
+	productBridge: 'productBridgeApi',
+	ejento: 'ejentoApi',
+	flashback: 'flashbackApi',
+	mudbase: 'mudbaseApi',
+} as const;
+/** A wrong scope, and what the system makes of it. */
+const WRONG_SCOPE: Partial<Record<SystemId, [Record<string, string>, string]>> = {
+	productAccess: [{ productId: 'prod_typo' }, 'failed'],
+	ejento: [{ projectId: '999' }, 'not_found'], // documented: Ejento cannot tell (404 Record Not Found)
+	flashback: [{ workspaceId: 'ws_typo' }, 'failed'],
+	mudbase: [{ projectId: 'proj_demo', chatId: 'chat_typo' }, 'failed'],
+};
+
+function isMember(system: SystemId, userId: string): boolean {
+	switch (system) {
+		case 'productAccess':
+			return sandbox.productAccess.isMember('prod_demo', userId);
+		case 'productBridge':
+			return sandbox.productBridge.isMember(userId);
+		case 'ejento':
+			return sandbox.ejento.isMember(151, Number(userId));
+		case 'flashback':
+			return sandbox.flashback.isMember('ws_demo', userId);
+		case 'mudbase':
+			return sandbox.mudbase.isParticipant('proj_demo', 'chat_general', userId);
+	}
+}
+
+async function remove(system: SystemId, userIds: string[], scope: Record<string, string> = DEMO_SCOPES[system], options = {}, credentialOverride = {}, typeSuffix = '') {
+	const credentials = sandboxCredentials(sandbox);
+	Object.assign(credentials[CREDENTIAL[system]], credentialOverride);
+	const nodeType = NODES[system]();
+	if (typeSuffix) nodeType.description = { ...nodeType.description, name: `${nodeType.description.name}${typeSuffix}` };
+	return runNode({
+		nodeType,
+		credentialTypes: CREDENTIAL_TYPES,
+		credentials: { [CREDENTIAL[system]]: credentials[CREDENTIAL[system]] },
+		items: userIds.map((userId) => ({ json: { userId } })),
+		parameters: { resource: 'user', operation: 'remove', ...scope, userId: '={{ $json.userId }}', options } as never,
+	});
+}
+
+describe.each(Object.keys(NODES) as SystemId[])('%s node', (system) => {
+	const people = [demoPerson(1), demoPerson(2)];
+	const ids = people.map((p) => p[USER_FIELD[system]]);
+
+	it('removes each item\'s user, then reports not_found', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const first = await remove(system, ids);
+		expect(first.outputs[0].map((i) => [i.json.userId, i.json.status, i.pairedItem])).toEqual([
+			[ids[0], 'removed', { item: 0 }],
+			[ids[1], 'removed', { item: 1 }],
+		]);
+		expect(ids.map((id) => isMember(system, id))).toEqual([false, false]);
+		const again = await remove(system, ids);
+		expect(again.outputs[0].map((i) => i.json.status)).toEqual(['not_found', 'not_found']);
+	});
+
+	it('fails a rejected credential with one request and a clear reason', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const wrong = system === 'productBridge' ? { apiKey: 'pb_wrong' } : system === 'mudbase' ? { password: 'wrong-password' } : { token: 'wrong-token' };
+		const { outputs, run } = await remove(system, ids, DEMO_SCOPES[system], {}, wrong);
+		expect(run.data.resultData.error).toBeUndefined();
+		expect(outputs[0].map((i) => i.json.status)).toEqual(['failed', 'failed']);
+		expect(ids.map((id) => isMember(system, id))).toEqual([true, true]);
+		// One request, then the circuit: Mudbase's login is refused before any removal is sent.
+		expect(sandbox[system].removalRequests()).toHaveLength(system === 'mudbase' ? 0 : 1);
+		expect(String(outputs[0][1].json.reason)).toMatch(/paused/);
+		expect(JSON.stringify(run)).not.toContain('wrong-password');
+	});
+
+	const wrongScope = WRONG_SCOPE[system];
+	if (wrongScope) {
+		it(`answers a wrong scope with ${wrongScope[1]}, never touching the user`, async () => {
+			for (const person of people) sandbox.addPerson(person);
+			const { outputs } = await remove(system, ids, wrongScope[0]);
+			expect(outputs[0].map((i) => i.json.status)).toEqual([wrongScope[1], wrongScope[1]]);
+			expect(ids.map((id) => isMember(system, id))).toEqual([true, true]);
+		});
+	}
+});
+
+describe('as an AI tool', () => {
+	it('refuses, before any call, removals beyond the budget per credential per hour', async () => {
+		const people = [1, 2, 3, 4].map((n) => demoPerson(n));
+		for (const person of people) sandbox.addPerson(person);
+		const ids = people.map((p) => p.flashbackUserId);
+		const first = await remove('flashback', ids.slice(0, 2), DEMO_SCOPES.flashback, { toolBudgetPerHour: 3 }, {}, 'Tool');
+		expect(first.outputs[0].map((i) => i.json.status)).toEqual(['removed', 'removed']);
+		const second = await remove('flashback', ids.slice(2), DEMO_SCOPES.flashback, { toolBudgetPerHour: 3 }, {}, 'Tool');
+		expect(second.run.data.resultData.error?.message).toMatch(
+			/^Tool removal budget reached: 2 of 3 removals used in the last hour with this credential \(this call asks for 2\)\. Nothing was sent;/,
+		);
+		expect(sandbox.flashback.removalRequests()).toHaveLength(2);
+		expect(ids.slice(2).map((id) => isMember('flashback', id))).toEqual([true, true]);
+	});
+
+	it('is offered for the per-system nodes only, never for the batch node', () => {
+		expect(new OffboardUsers().description.usableAsTool).toBeUndefined();
+		for (const make of Object.values(NODES)) {
+			const { description } = make();
+			expect(description.usableAsTool).toBe(true);
+			expect(description.description).toMatch(/irreversible/);
+		}
+	});
+});
