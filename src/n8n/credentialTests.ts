@@ -21,6 +21,8 @@ import { secretsOf } from './systems';
 /** Ids no system can have: the request is well-formed, the answer at best "not there". */
 const NO_SUCH_ID = 'n8n-credential-test-0000';
 const NO_SUCH_NUMBER = '9007199254740991';
+// ProductBridge validates user_id as a UUID before it checks the api_key: the nil UUID passes.
+const NO_SUCH_UUID = '00000000-0000-0000-0000-000000000000';
 
 interface LegacyResponse {
 	statusCode: number;
@@ -127,7 +129,12 @@ function credentialTest(system: SystemId) {
 					f.rule === 'positiveInteger' ? NO_SUCH_NUMBER : NO_SUCH_ID,
 				]),
 			);
-			const userId = definition.userIdRule === 'positiveInteger' ? NO_SUCH_NUMBER : NO_SUCH_ID;
+			const userId =
+				system === 'productBridge'
+					? NO_SUCH_UUID
+					: definition.userIdRule === 'positiveInteger'
+						? NO_SUCH_NUMBER
+						: NO_SUCH_ID;
 			const built = buildRemovalRequest(
 				definition,
 				String(credentials.baseUrl || definition.defaultBaseUrl || ''),
@@ -140,6 +147,16 @@ function credentialTest(system: SystemId) {
 				headers: { ...built.value.headers, ...auth.headers },
 				...(built.value.body || auth.body ? { body: { ...built.value.body, ...auth.body } } : {}),
 			});
+			if (answer.statusCode === 422) {
+				// A validation answer may come before the credential check: it proves nothing.
+				return {
+					status: 'Error',
+					message: redact(
+						`${definition.displayName} could not check the credential (422: ${vendorMessage(text(answer.body))})`,
+						secrets,
+					),
+				};
+			}
 			if (answer.statusCode === 401) {
 				return {
 					status: 'Error',

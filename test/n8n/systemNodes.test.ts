@@ -67,17 +67,34 @@ function isMember(system: SystemId, userId: string): boolean {
 	}
 }
 
-async function remove(system: SystemId, userIds: string[], scope: Record<string, string> = DEMO_SCOPES[system], options = {}, credentialOverride = {}, typeSuffix = '') {
+async function remove(
+	system: SystemId,
+	userIds: string[],
+	scope: Record<string, string> = DEMO_SCOPES[system],
+	options = {},
+	credentialOverride = {},
+	typeSuffix = '',
+) {
 	const credentials = sandboxCredentials(sandbox);
 	Object.assign(credentials[CREDENTIAL[system]], credentialOverride);
 	const nodeType = NODES[system]();
-	if (typeSuffix) nodeType.description = { ...nodeType.description, name: `${nodeType.description.name}${typeSuffix}` };
+	if (typeSuffix)
+		nodeType.description = {
+			...nodeType.description,
+			name: `${nodeType.description.name}${typeSuffix}`,
+		};
 	return runNode({
 		nodeType,
 		credentialTypes: CREDENTIAL_TYPES,
 		credentials: { [CREDENTIAL[system]]: credentials[CREDENTIAL[system]] },
 		items: userIds.map((userId) => ({ json: { userId } })),
-		parameters: { resource: 'user', operation: 'remove', ...scope, userId: '={{ $json.userId }}', options } as never,
+		parameters: {
+			resource: 'user',
+			operation: 'remove',
+			...scope,
+			userId: '={{ $json.userId }}',
+			options,
+		} as never,
 	});
 }
 
@@ -85,7 +102,7 @@ describe.each(Object.keys(NODES) as SystemId[])('%s node', (system) => {
 	const people = [demoPerson(1), demoPerson(2)];
 	const ids = people.map((p) => p[USER_FIELD[system]]);
 
-	it('removes each item\'s user, then reports not_found', async () => {
+	it("removes each item's user, then reports not_found", async () => {
 		for (const person of people) sandbox.addPerson(person);
 		const first = await remove(system, ids);
 		expect(first.outputs[0].map((i) => [i.json.userId, i.json.status, i.pairedItem])).toEqual([
@@ -99,7 +116,12 @@ describe.each(Object.keys(NODES) as SystemId[])('%s node', (system) => {
 
 	it('fails a rejected credential with one request and a clear reason', async () => {
 		for (const person of people) sandbox.addPerson(person);
-		const wrong = system === 'productBridge' ? { apiKey: 'pb_wrong' } : system === 'mudbase' ? { password: 'wrong-password' } : { token: 'wrong-token' };
+		const wrong =
+			system === 'productBridge'
+				? { apiKey: 'pb_wrong' }
+				: system === 'mudbase'
+					? { password: 'wrong-password' }
+					: { token: 'wrong-token' };
 		const { outputs, run } = await remove(system, ids, DEMO_SCOPES[system], {}, wrong);
 		expect(run.data.resultData.error).toBeUndefined();
 		expect(outputs[0].map((i) => i.json.status)).toEqual(['failed', 'failed']);
@@ -126,9 +148,23 @@ describe('as an AI tool', () => {
 		const people = [1, 2, 3, 4].map((n) => demoPerson(n));
 		for (const person of people) sandbox.addPerson(person);
 		const ids = people.map((p) => p.flashbackUserId);
-		const first = await remove('flashback', ids.slice(0, 2), DEMO_SCOPES.flashback, { toolBudgetPerHour: 3 }, {}, 'Tool');
+		const first = await remove(
+			'flashback',
+			ids.slice(0, 2),
+			DEMO_SCOPES.flashback,
+			{ toolBudgetPerHour: 3 },
+			{},
+			'Tool',
+		);
 		expect(first.outputs[0].map((i) => i.json.status)).toEqual(['removed', 'removed']);
-		const second = await remove('flashback', ids.slice(2), DEMO_SCOPES.flashback, { toolBudgetPerHour: 3 }, {}, 'Tool');
+		const second = await remove(
+			'flashback',
+			ids.slice(2),
+			DEMO_SCOPES.flashback,
+			{ toolBudgetPerHour: 3 },
+			{},
+			'Tool',
+		);
 		expect(second.run.data.resultData.error?.message).toMatch(
 			/^Tool removal budget reached: 2 of 3 removals used in the last hour with this credential \(this call asks for 2\)\. Nothing was sent;/,
 		);
