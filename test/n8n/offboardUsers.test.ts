@@ -225,6 +225,43 @@ describe('Offboard Users in WorkflowExecute', () => {
 		expect(sandbox.mudbase.loginCount).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
 	});
 
+	it('refuses a pasted Mudbase JWT that has expired, before any call', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const expired = await sandbox.mudbase.issueToken('usr_admin', 'admin@sandbox.test', -60);
+		const credentials = sandboxCredentials(sandbox);
+		Object.assign(credentials.mudbaseApi, { mode: 'token', token: expired });
+		const { run } = await runNode({
+			nodeType: new OffboardUsers(),
+			credentialTypes: CREDENTIAL_TYPES,
+			credentials,
+			items: itemsFor(people),
+			parameters: offboardParameters({ systems: ['flashback', 'mudbase'] }) as never,
+		});
+		expect(run.data.resultData.error?.message).toMatch(
+			/^The pasted Mudbase JWT expired at \d{4}-\d\d-\d\dT[\d:.]+Z: nothing was sent\. Paste a fresh token or use log-in mode\.$/,
+		);
+		expect(removalRequests()).toBe(0);
+	});
+
+	it("works with a valid pasted JWT and never removes the token's own account (sub)", async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const token = await sandbox.mudbase.issueToken('usr_admin', 'admin@sandbox.test', 600);
+		const credentials = sandboxCredentials(sandbox);
+		Object.assign(credentials.mudbaseApi, { mode: 'token', token });
+		const { outputs } = await runNode({
+			nodeType: new OffboardUsers(),
+			credentialTypes: CREDENTIAL_TYPES,
+			credentials,
+			items: itemsFor([...people, { email: 'admin@sandbox.test', mudbaseUserId: 'usr_admin' }]),
+			parameters: offboardParameters({ systems: ['mudbase'] }) as never,
+		});
+		expect(outputs[0].map((i) => [i.json.userId, i.json.status])).toEqual(
+			expect.arrayContaining([...people.map((p) => [p.mudbaseUserId, 'removed']), ['usr_admin', 'skipped']]),
+		);
+		expect(sandbox.mudbase.isParticipant('proj_demo', 'chat_general', 'usr_admin')).toBe(true);
+		expect(sandbox.mudbase.loginCount).toBe(0);
+	});
+
 	it('puts no secret value anywhere in the execution result, errors included', async () => {
 		for (const person of people) sandbox.addPerson(person);
 		const hostile = [...people, { email: 'x@example.com', productBridgeUserId: 'not-a-uuid' }];
