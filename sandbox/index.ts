@@ -27,6 +27,8 @@ export interface Sandbox {
 	baseUrls: Record<keyof typeof DEFAULT_PORTS, string>;
 	/** Puts a person into every system's demo scope. */
 	addPerson(person: DemoPerson): void;
+	/** Ground truth: is `userId` still a member of `system`'s demo scope? */
+	isDemoMember(system: keyof typeof DEFAULT_PORTS, userId: string): boolean;
 	close(): Promise<void>;
 }
 
@@ -100,6 +102,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 				DEMO_SCOPES.mudbase.chatId,
 				person.mudbaseUserId,
 			);
+		},
+		isDemoMember(system, userId) {
+			switch (system) {
+				case 'productAccess':
+					return productAccess.isMember(DEMO_SCOPES.productAccess.productId, userId);
+				case 'productBridge':
+					return productBridge.isMember(userId);
+				case 'ejento':
+					return ejento.isMember(Number(DEMO_SCOPES.ejento.projectId), Number(userId));
+				case 'flashback':
+					return flashback.isMember(DEMO_SCOPES.flashback.workspaceId, userId);
+				case 'mudbase':
+					return mudbase.isParticipant(
+						DEMO_SCOPES.mudbase.projectId,
+						DEMO_SCOPES.mudbase.chatId,
+						userId,
+					);
+			}
 		},
 		async close() {
 			await Promise.all(Object.values(emulators).map((e) => e.close()));

@@ -6,6 +6,7 @@
 import { CredentialTestContext } from 'n8n-core';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { credentialTests } from '../../src/n8n/credentialTests';
+import { CREDENTIAL_TYPES } from '../../src/n8n/systems';
 import type { SystemId } from '../../src/systems';
 import { demoPerson, type Sandbox, startSandbox } from '../../sandbox';
 import { sandboxCredentials } from '../support/n8nSandbox';
@@ -20,21 +21,13 @@ afterAll(async () => {
 	await sandbox.close();
 });
 
-const CREDENTIAL = {
-	productAccess: 'productAccessApi',
-	productBridge: 'productBridgeApi',
-	ejento: 'ejentoApi',
-	flashback: 'flashbackApi',
-	mudbase: 'mudbaseApi',
-} as const;
-
 async function test(system: SystemId, override: ICredentialDataDecryptedObject = {}) {
-	const data = { ...sandboxCredentials(sandbox)[CREDENTIAL[system]], ...override };
+	const data = { ...sandboxCredentials(sandbox)[CREDENTIAL_TYPES[system]], ...override };
 	const fn = credentialTests[`${system}CredentialTest`];
 	return fn.call(new CredentialTestContext(), {
 		id: '1',
 		name: 'test',
-		type: CREDENTIAL[system],
+		type: CREDENTIAL_TYPES[system],
 		data,
 	});
 }
@@ -47,7 +40,7 @@ function removals(): number {
 }
 
 describe('credential tests', () => {
-	it.each(Object.keys(CREDENTIAL) as SystemId[])(
+	it.each(Object.keys(CREDENTIAL_TYPES) as SystemId[])(
 		'%s: accepts the demo credential and removes nobody',
 		async (system) => {
 			const result = await test(system);

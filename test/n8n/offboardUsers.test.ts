@@ -256,7 +256,10 @@ describe('Offboard Users in WorkflowExecute', () => {
 			parameters: offboardParameters({ systems: ['mudbase'] }) as never,
 		});
 		expect(outputs[0].map((i) => [i.json.userId, i.json.status])).toEqual(
-			expect.arrayContaining([...people.map((p) => [p.mudbaseUserId, 'removed']), ['usr_admin', 'skipped']]),
+			expect.arrayContaining([
+				...people.map((p) => [p.mudbaseUserId, 'removed']),
+				['usr_admin', 'skipped'],
+			]),
 		);
 		expect(sandbox.mudbase.isParticipant('proj_demo', 'chat_general', 'usr_admin')).toBe(true);
 		expect(sandbox.mudbase.loginCount).toBe(0);

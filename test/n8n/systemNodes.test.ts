@@ -8,7 +8,8 @@ import { ProductAccess } from '../../nodes/ProductAccess/ProductAccess.node';
 import { ProductBridge } from '../../nodes/ProductBridge/ProductBridge.node';
 import { processLimiters } from '../../src/engine/limiter';
 import { resetToolBudgets } from '../../src/n8n/toolBudget';
-import type { SystemId } from '../../src/systems';
+import { SYSTEMS, type SystemId } from '../../src/systems';
+import { CREDENTIAL_TYPES as CREDENTIAL_TYPES_BY_SYSTEM } from '../../src/n8n/systems';
 import { DEMO_SCOPES, demoPerson, type Sandbox, startSandbox } from '../../sandbox';
 import { runNode } from '../support/n8n';
 import { CREDENTIAL_TYPES, sandboxCredentials } from '../support/n8nSandbox';
@@ -30,20 +31,6 @@ const NODES: Record<SystemId, () => INodeType> = {
 	flashback: () => new Flashback(),
 	mudbase: () => new Mudbase(),
 };
-const USER_FIELD = {
-	productAccess: 'productAccessUser',
-	productBridge: 'productBridgeUserId',
-	ejento: 'ejentoUserId',
-	flashback: 'flashbackUserId',
-	mudbase: 'mudbaseUserId',
-} as const;
-const CREDENTIAL = {
-	productAccess: 'productAccessApi',
-	productBridge: 'productBridgeApi',
-	ejento: 'ejentoApi',
-	flashback: 'flashbackApi',
-	mudbase: 'mudbaseApi',
-} as const;
 /** A wrong scope, and what the system makes of it. */
 const WRONG_SCOPE: Partial<Record<SystemId, [Record<string, string>, string]>> = {
 	productAccess: [{ productId: 'prod_typo' }, 'failed'],
@@ -51,21 +38,6 @@ const WRONG_SCOPE: Partial<Record<SystemId, [Record<string, string>, string]>> =
 	flashback: [{ workspaceId: 'ws_typo' }, 'failed'],
 	mudbase: [{ projectId: 'proj_demo', chatId: 'chat_typo' }, 'failed'],
 };
-
-function isMember(system: SystemId, userId: string): boolean {
-	switch (system) {
-		case 'productAccess':
-			return sandbox.productAccess.isMember('prod_demo', userId);
-		case 'productBridge':
-			return sandbox.productBridge.isMember(userId);
-		case 'ejento':
-			return sandbox.ejento.isMember(151, Number(userId));
-		case 'flashback':
-			return sandbox.flashback.isMember('ws_demo', userId);
-		case 'mudbase':
-			return sandbox.mudbase.isParticipant('proj_demo', 'chat_general', userId);
-	}
-}
 
 async function remove(
 	system: SystemId,
@@ -76,7 +48,7 @@ async function remove(
 	typeSuffix = '',
 ) {
 	const credentials = sandboxCredentials(sandbox);
-	Object.assign(credentials[CREDENTIAL[system]], credentialOverride);
+	Object.assign(credentials[CREDENTIAL_TYPES_BY_SYSTEM[system]], credentialOverride);
 	const nodeType = NODES[system]();
 	if (typeSuffix)
 		nodeType.description = {
@@ -86,7 +58,9 @@ async function remove(
 	return runNode({
 		nodeType,
 		credentialTypes: CREDENTIAL_TYPES,
-		credentials: { [CREDENTIAL[system]]: credentials[CREDENTIAL[system]] },
+		credentials: {
+			[CREDENTIAL_TYPES_BY_SYSTEM[system]]: credentials[CREDENTIAL_TYPES_BY_SYSTEM[system]],
+		},
 		items: userIds.map((userId) => ({ json: { userId } })),
 		parameters: {
 			resource: 'user',
@@ -100,7 +74,7 @@ async function remove(
 
 describe.each(Object.keys(NODES) as SystemId[])('%s node', (system) => {
 	const people = [demoPerson(1), demoPerson(2)];
-	const ids = people.map((p) => p[USER_FIELD[system]]);
+	const ids = people.map((p) => p[SYSTEMS[system].userIdField as keyof typeof p]);
 
 	it("removes each item's user, then reports not_found", async () => {
 		for (const person of people) sandbox.addPerson(person);
@@ -109,7 +83,7 @@ describe.each(Object.keys(NODES) as SystemId[])('%s node', (system) => {
 			[ids[0], 'removed', { item: 0 }],
 			[ids[1], 'removed', { item: 1 }],
 		]);
-		expect(ids.map((id) => isMember(system, id))).toEqual([false, false]);
+		expect(ids.map((id) => sandbox.isDemoMember(system, id))).toEqual([false, false]);
 		const again = await remove(system, ids);
 		expect(again.outputs[0].map((i) => i.json.status)).toEqual(['not_found', 'not_found']);
 	});
@@ -125,7 +99,7 @@ describe.each(Object.keys(NODES) as SystemId[])('%s node', (system) => {
 		const { outputs, run } = await remove(system, ids, DEMO_SCOPES[system], {}, wrong);
 		expect(run.data.resultData.error).toBeUndefined();
 		expect(outputs[0].map((i) => i.json.status)).toEqual(['failed', 'failed']);
-		expect(ids.map((id) => isMember(system, id))).toEqual([true, true]);
+		expect(ids.map((id) => sandbox.isDemoMember(system, id))).toEqual([true, true]);
 		// One request, then the circuit: Mudbase's login is refused before any removal is sent.
 		expect(sandbox[system].removalRequests()).toHaveLength(system === 'mudbase' ? 0 : 1);
 		expect(String(outputs[0][1].json.reason)).toMatch(/paused/);
@@ -138,7 +112,7 @@ describe.each(Object.keys(NODES) as SystemId[])('%s node', (system) => {
 			for (const person of people) sandbox.addPerson(person);
 			const { outputs } = await remove(system, ids, wrongScope[0]);
 			expect(outputs[0].map((i) => i.json.status)).toEqual([wrongScope[1], wrongScope[1]]);
-			expect(ids.map((id) => isMember(system, id))).toEqual([true, true]);
+			expect(ids.map((id) => sandbox.isDemoMember(system, id))).toEqual([true, true]);
 		});
 	}
 });
@@ -169,7 +143,7 @@ describe('as an AI tool', () => {
 			/^Tool removal budget reached: 2 of 3 removals used in the last hour with this credential \(this call asks for 2\)\. Nothing was sent;/,
 		);
 		expect(sandbox.flashback.removalRequests()).toHaveLength(2);
-		expect(ids.slice(2).map((id) => isMember('flashback', id))).toEqual([true, true]);
+		expect(ids.slice(2).map((id) => sandbox.isDemoMember('flashback', id))).toEqual([true, true]);
 	});
 
 	it('is offered for the per-system nodes only, never for the batch node', () => {

@@ -8,7 +8,7 @@ import { LimiterRegistry } from '../../src/engine/limiter';
 import type { Pair, PairOutcome } from '../../src/engine/outcome';
 import { realClock } from '../../src/engine/clock';
 import { runRemovals } from '../../src/engine/run';
-import type { SystemId } from '../../src/systems';
+import { SYSTEMS, type SystemId } from '../../src/systems';
 import {
 	DEMO_CREDENTIALS,
 	DEMO_SCOPES,
@@ -17,20 +17,12 @@ import {
 	type FaultKind,
 	type HeaderStyle,
 	type RecordedRequest,
-	type Sandbox,
 	startSandbox,
 } from '../../sandbox';
 import { seededRandom } from '../../sandbox/random';
 import { sandboxRuntimes } from '../support/sandboxRuntimes';
 
 const SYSTEM_IDS: SystemId[] = ['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase'];
-const USER_FIELD: Record<SystemId, keyof DemoPerson> = {
-	productAccess: 'productAccessUser',
-	productBridge: 'productBridgeUserId',
-	ejento: 'ejentoUserId',
-	flashback: 'flashbackUserId',
-	mudbase: 'mudbaseUserId',
-};
 /** The status of each system's clean "not there" answer. */
 const NOT_THERE_STATUS: Record<SystemId, number> = {
 	productAccess: 404,
@@ -62,25 +54,6 @@ function userOf(system: SystemId, record: RecordedRequest): string | undefined {
 	return decodeURIComponent(record.rawUrl.split('/').at(-1) ?? '');
 }
 
-function isMember(sandbox: Sandbox, system: SystemId, userId: string): boolean {
-	switch (system) {
-		case 'productAccess':
-			return sandbox.productAccess.isMember(DEMO_SCOPES.productAccess.productId, userId);
-		case 'productBridge':
-			return sandbox.productBridge.isMember(userId);
-		case 'ejento':
-			return sandbox.ejento.isMember(Number(DEMO_SCOPES.ejento.projectId), Number(userId));
-		case 'flashback':
-			return sandbox.flashback.isMember(DEMO_SCOPES.flashback.workspaceId, userId);
-		case 'mudbase':
-			return sandbox.mudbase.isParticipant(
-				DEMO_SCOPES.mudbase.projectId,
-				DEMO_SCOPES.mudbase.chatId,
-				userId,
-			);
-	}
-}
-
 async function propertyRun(seed: number, styles: HeaderStyle[]) {
 	const sandbox = await startSandbox();
 	try {
@@ -106,7 +79,7 @@ async function propertyRun(seed: number, styles: HeaderStyle[]) {
 					email: person.email,
 					system,
 					scope: DEMO_SCOPES[system],
-					userId: person[USER_FIELD[system]],
+					userId: person[SYSTEMS[system].userIdField as keyof DemoPerson],
 				});
 			}
 		}
@@ -184,7 +157,7 @@ describe.each([
 			if (outcome.status === 'removed' || outcome.status === 'not_found') {
 				expect({
 					pair: outcome.pairId,
-					member: isMember(result.sandbox, outcome.system, outcome.userId),
+					member: result.sandbox.isDemoMember(outcome.system, outcome.userId),
 				}).toEqual({
 					pair: outcome.pairId,
 					member: false,
@@ -206,7 +179,7 @@ describe.each([
 		expect(removedPeople.map((o) => o.status)).toEqual(Array(300).fill('removed'));
 		const self = result.outcomes.find((o) => o.pairId === 'flashback:self');
 		expect(self?.status).toBe('skipped');
-		expect(isMember(result.sandbox, 'flashback', result.self)).toBe(true);
+		expect(result.sandbox.isDemoMember('flashback', result.self)).toBe(true);
 	});
 
 	it('never sends a second removal after a clean confirmation', () => {
