@@ -6,7 +6,7 @@
 import { REDACTED } from '../secrets';
 import type { SystemId } from '../systems/types';
 import { Channel } from './channel';
-import type { Pair, PairOutcome, PlannedRequest } from './outcome';
+import { type Pair, type PairOutcome, pairFields, type PlannedRequest } from './outcome';
 import { type PlanConfig, planRows } from './plan';
 import type { InputRow } from './rows';
 import { type Run, runRemovals, type RunOptions, type SystemRunStats } from './run';
@@ -73,7 +73,7 @@ export async function offboard(
 			}
 			const request = preview(step.request, options.credentialPlacement?.[step.pair.system]);
 			out.push({
-				...outcomeBase(step.pair),
+				...pairFields(step.pair),
 				status: 'would_remove',
 				kind: 'dry_run',
 				attempts: 0,
@@ -114,19 +114,6 @@ export async function offboard(
 			}
 			return out[Symbol.asyncIterator]();
 		},
-	};
-}
-
-function outcomeBase(
-	pair: Pair,
-): Pick<PairOutcome, 'pairId' | 'row' | 'email' | 'system' | 'scope' | 'userId'> {
-	return {
-		pairId: pair.id,
-		row: pair.row,
-		...(pair.email !== undefined ? { email: pair.email } : {}),
-		system: pair.system,
-		scope: pair.scope,
-		userId: pair.userId,
 	};
 }
 

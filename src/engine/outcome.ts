@@ -59,3 +59,17 @@ export interface PlannedRequest {
 	headers: Readonly<Record<string, string>>;
 	body?: Readonly<Record<string, unknown>>;
 }
+
+/** The fields an outcome copies from its pair: one place, for the plan, the run and the dry run. */
+export function pairFields(
+	pair: Pair,
+): Pick<PairOutcome, 'pairId' | 'row' | 'email' | 'system' | 'scope' | 'userId'> {
+	return {
+		pairId: pair.id,
+		row: pair.row,
+		...(pair.email !== undefined ? { email: pair.email } : {}),
+		system: pair.system,
+		scope: pair.scope,
+		userId: pair.userId,
+	};
+}

@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto';
 import { buildRemovalRequest, type RemovalRequest } from '../systems/request';
 import type { SystemDefinition, SystemId } from '../systems/types';
-import type { OutcomeKind, OutcomeStatus, Pair, PairOutcome } from './outcome';
+import {
+	type OutcomeKind,
+	type OutcomeStatus,
+	type Pair,
+	pairFields,
+	type PairOutcome,
+} from './outcome';
 import {
 	fieldValue,
 	type InputRow,
@@ -58,21 +64,11 @@ const REPORT_RETRIED: ReadonlySet<OutcomeStatus> = new Set<OutcomeStatus>([
 	'would_remove',
 ]);
 
-function done(
-	pair: Omit<Pair, 'id'> & { id: string },
-	status: OutcomeStatus,
-	kind: OutcomeKind,
-	reason: string,
-): PlanStep {
+function done(pair: Pair, status: OutcomeStatus, kind: OutcomeKind, reason: string): PlanStep {
 	return {
 		kind: 'done',
 		outcome: {
-			pairId: pair.id,
-			row: pair.row,
-			...(pair.email !== undefined ? { email: pair.email } : {}),
-			system: pair.system,
-			scope: pair.scope,
-			userId: pair.userId,
+			...pairFields(pair),
 			status,
 			kind,
 			attempts: 0,

@@ -13,7 +13,7 @@ import { sendRemoval } from './attempt';
 import { Channel } from './channel';
 import { abortError, type Clock, realClock } from './clock';
 import { type LimiterRegistry, type LimitSettings, type SystemLimiter } from './limiter';
-import type { OutcomeKind, Pair, PairOutcome } from './outcome';
+import { type OutcomeKind, type Pair, type PairOutcome, pairFields } from './outcome';
 import {
 	RETRIED_KINDS,
 	retryDelayMs,
@@ -125,12 +125,7 @@ export function runRemovals(
 			reason: string,
 			extra: Partial<PairOutcome> = {},
 		): PairOutcome => ({
-			pairId: pair.id,
-			row: pair.row,
-			...(pair.email !== undefined ? { email: pair.email } : {}),
-			system: pair.system,
-			scope: pair.scope,
-			userId: pair.userId,
+			...pairFields(pair),
 			status,
 			kind,
 			attempts,
