@@ -103,9 +103,8 @@ export async function resolveSystem(
 		if (claims?.sub) resolved.ownAccountIds.push(claims.sub);
 		if (credentials.mode === 'token' && claims?.exp !== undefined)
 			resolved.expiresAt = claims.exp * 1000;
-		// A refreshed token is a new secret: read the credential again for each redaction.
-		current = [...secrets];
-		runtime.secrets = () => current;
+		// A refreshed token is a new secret: read the credential again after a request that may have
+		// refreshed it, so redaction always knows the current token.
 		const refreshSecrets = async (): Promise<void> => {
 			current = secretsOf(await context.getCredentials(type));
 		};
