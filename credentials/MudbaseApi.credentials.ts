@@ -5,7 +5,7 @@ import type {
 	INodeProperties,
 	Icon,
 } from 'n8n-workflow';
-import { DEFAULT_JWT_LOGIN, readPath } from '../src/auth/schemes';
+import { DEFAULT_JWT_LOGIN, jwtLoginRequest, tokenFrom } from '../src/auth/schemes';
 
 /**
  * Mudbase: a JWT as Bearer. Either pasted (checked for `exp` before a run) or obtained by logging
@@ -109,23 +109,16 @@ export class MudbaseApi implements ICredentialType {
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
 		if (credentials.mode === 'token') return { sessionToken: String(credentials.token ?? '') };
-		const base = String(credentials.baseUrl ?? '').replace(/\/+$/, '');
-		const path = String(credentials.loginPath || DEFAULT_JWT_LOGIN.loginPath).replace(/^\/*/, '/');
+		const login = jwtLoginRequest(credentials);
 		const answer: unknown = await this.helpers.httpRequest({
 			method: 'POST',
-			url: `${base}${path}`,
-			body: {
-				[String(credentials.emailField || DEFAULT_JWT_LOGIN.emailField)]: credentials.email,
-				[String(credentials.passwordField || DEFAULT_JWT_LOGIN.passwordField)]:
-					credentials.password,
-			},
+			url: login.url,
+			body: login.body,
 			json: true,
 		});
-		const token = readPath(answer, String(credentials.tokenPath || DEFAULT_JWT_LOGIN.tokenPath));
-		if (typeof token !== 'string' || token === '') {
-			throw new Error(
-				`The login answer has no token at "${String(credentials.tokenPath)}": check Token Path`,
-			);
+		const token = tokenFrom(answer, login);
+		if (token === undefined) {
+			throw new Error(`The login answer has no token at "${login.tokenPath}": check Token Path`);
 		}
 		return { sessionToken: token };
 	}

@@ -49,16 +49,44 @@ export class JwtLoginError extends Error {
 	override readonly name = 'JwtLoginError';
 }
 
+/** A JWT login as data: the one place its URL, body and token path are made from the settings. */
+export interface JwtLoginRequest {
+	url: string;
+	body: Record<string, unknown>;
+	tokenPath: string;
+}
+
+/** Builds the login request from (credential) settings, filling the defaults for blank fields. */
+export function jwtLoginRequest(settings: Readonly<Record<string, unknown>>): JwtLoginRequest {
+	const text = (key: keyof typeof DEFAULT_JWT_LOGIN): string =>
+		typeof settings[key] === 'string' && settings[key] !== ''
+			? (settings[key] as string)
+			: DEFAULT_JWT_LOGIN[key];
+	const base = String(settings.baseUrl ?? '').replace(/\/+$/, '');
+	return {
+		url: `${base}/${text('loginPath').replace(/^\/+/, '')}`,
+		body: { [text('emailField')]: settings.email, [text('passwordField')]: settings.password },
+		tokenPath: text('tokenPath'),
+	};
+}
+
+/** The token at the login request's path in the answer, if it is a non-empty string. */
+export function tokenFrom(answer: unknown, login: JwtLoginRequest): string | undefined {
+	const token = readPath(answer, login.tokenPath);
+	return typeof token === 'string' && token !== '' ? token : undefined;
+}
+
 /** Logs in and returns the JWT. The error never carries the password or the answer's body. */
 export async function loginForJwt(
 	transport: Transport,
 	settings: JwtLoginSettings,
 ): Promise<string> {
+	const login = jwtLoginRequest({ ...settings });
 	const request: HttpRequest = {
 		method: 'POST',
-		url: `${settings.baseUrl.replace(/\/+$/, '')}/${settings.loginPath.replace(/^\/+/, '')}`,
+		url: login.url,
 		headers: {},
-		body: { [settings.emailField]: settings.email, [settings.passwordField]: settings.password },
+		body: login.body,
 		timeoutMs: settings.timeoutMs ?? 10_000,
 	};
 	const response = await transport.send(request);
@@ -75,10 +103,10 @@ export async function loginForJwt(
 			`login at ${settings.loginPath} answered ${response.status} without JSON`,
 		);
 	}
-	const token = readPath(body, settings.tokenPath);
-	if (typeof token !== 'string' || token === '') {
+	const token = tokenFrom(body, login);
+	if (token === undefined) {
 		throw new JwtLoginError(
-			`login answer has no token at "${settings.tokenPath}": check the token path`,
+			`login answer has no token at "${login.tokenPath}": check the token path`,
 		);
 	}
 	return token;

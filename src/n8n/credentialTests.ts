@@ -10,7 +10,7 @@ import type {
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
 import { decodeJwtClaims } from '../auth/jwt';
-import { DEFAULT_JWT_LOGIN, readPath } from '../auth/schemes';
+import { jwtLoginRequest, tokenFrom } from '../auth/schemes';
 import { redact } from '../secrets';
 import { vendorMessage } from '../systems/classify';
 import { buildRemovalRequest } from '../systems/request';
@@ -85,16 +85,12 @@ async function bearerFor(
 			};
 		return { headers: { Authorization: `Bearer ${token}` } };
 	}
-	const base = String(credentials.baseUrl ?? '').replace(/\/+$/, '');
-	const path = String(credentials.loginPath || DEFAULT_JWT_LOGIN.loginPath).replace(/^\/*/, '/');
+	const request = jwtLoginRequest(credentials);
 	const login = await send(context, {
 		method: 'POST',
-		url: `${base}${path}`,
+		url: request.url,
 		headers: {},
-		body: {
-			[String(credentials.emailField || DEFAULT_JWT_LOGIN.emailField)]: credentials.email,
-			[String(credentials.passwordField || DEFAULT_JWT_LOGIN.passwordField)]: credentials.password,
-		},
+		body: request.body,
 	});
 	if (login.statusCode < 200 || login.statusCode >= 300) {
 		return {
@@ -102,8 +98,8 @@ async function bearerFor(
 			message: `Login was refused (${login.statusCode}): check the email, password and login path`,
 		};
 	}
-	const token = readPath(login.body, String(credentials.tokenPath || DEFAULT_JWT_LOGIN.tokenPath));
-	if (typeof token !== 'string' || token === '') {
+	const token = tokenFrom(login.body, request);
+	if (token === undefined) {
 		return {
 			status: 'Error',
 			message: 'Logged in, but the answer has no token at the configured token path',
