@@ -21,7 +21,3 @@ export function abortError(signal?: AbortSignal): Error {
 	error.name = 'AbortError';
 	return error;
 }
-
-export function isAbortError(error: unknown): boolean {
-	return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
-}

@@ -81,5 +81,3 @@ export interface SystemDefinition {
 	/** Other answers this system gives a meaning to, tried in order after `notThere`. */
 	rules: readonly AnswerRule[];
 }
-
-export type Scope = Readonly<Record<string, string>>;
