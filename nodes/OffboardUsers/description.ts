@@ -111,8 +111,20 @@ export const properties: INodeProperties[] = [
 		options: [
 			{ name: 'One Item per Result', value: 'perResult' },
 			{ name: 'Summary and CSV Report', value: 'summary' },
+			{ name: 'GDPR Receipt per Person', value: 'receipt' },
 		],
 		default: 'perResult',
+		description:
+			'A GDPR receipt answers an erasure request: per system, access removed or no access found, and the due date (one calendar month)',
+	},
+	{
+		displayName: 'Request ID',
+		name: 'requestId',
+		type: 'string',
+		default: '={{ $json.requestId }}',
+		required: true,
+		displayOptions: { show: { outputMode: ['receipt'] } },
+		description: "The erasure request's reference, echoed in its receipt",
 	},
 	{
 		displayName: 'Options',

@@ -14,6 +14,7 @@ import type { ScopeSource, SystemPlan } from '../../src/engine/plan';
 import { ReportBuilder, reportHeaderLine, reportLine } from '../../src/engine/report';
 import type { InputRow } from '../../src/engine/rows';
 import { outcomeItem } from '../../src/n8n/items';
+import { buildReceipt } from '../../src/receipt';
 import { n8nClock, resolveSystem, type SystemSettings } from '../../src/n8n/systems';
 import { SYSTEMS } from '../../src/systems';
 import type { SystemId } from '../../src/systems/types';
@@ -72,11 +73,17 @@ export async function executeOffboarding(this: IExecuteFunctions): Promise<INode
 	const items = this.getInputData();
 	const systems = this.getNodeParameter('systems', 0) as SystemId[];
 	const inputSource = this.getNodeParameter('inputSource', 0) as 'items' | 'csv';
-	const outputMode = this.getNodeParameter('outputMode', 0) as 'perResult' | 'summary';
+	const outputMode = this.getNodeParameter('outputMode', 0) as 'perResult' | 'summary' | 'receipt';
+	const receivedAt = new Date();
 	const options = this.getNodeParameter('options', 0, {}) as Options;
 	const separator = options.listSeparator || ',';
 	if (systems.length === 0)
 		throw new NodeOperationError(this.getNode(), 'Choose at least one system');
+	if (outputMode === 'receipt' && inputSource !== 'items')
+		throw new NodeOperationError(
+			this.getNode(),
+			'A GDPR receipt answers one request per incoming item: set Input to Incoming Items',
+		);
 
 	const runtimes: Partial<Record<SystemId, Awaited<ReturnType<typeof resolveSystem>>['runtime']>> =
 		{};
@@ -179,16 +186,35 @@ export async function executeOffboarding(this: IExecuteFunctions): Promise<INode
 	const report = new ReportBuilder();
 	const out: INodeExecutionData[] = [];
 	const csv: string[] = [reportHeaderLine()];
+	const byRow: PairOutcome[][] = outputMode === 'receipt' ? items.map(() => []) : [];
 	for await (const outcome of run) {
 		report.add(outcome);
 		if (outputMode === 'perResult')
 			out.push(outcomeItem(this, outcome, itemIndexOf(outcome), routeErrors));
+		else if (outputMode === 'receipt') byRow[outcome.row - 1].push(outcome);
 		else csv.push(reportLine(outcome));
 	}
 	const warnings = report.warnings();
 	if (warnings.length > 0)
 		this.addExecutionHints(...warnings.map((message) => ({ message, type: 'warning' as const })));
 	if (outputMode === 'perResult') return [out];
+	if (outputMode === 'receipt') {
+		const completedAt = new Date();
+		return [
+			byRow.map((outcomes, item) => ({
+				json: {
+					...buildReceipt({
+						requestId: String(this.getNodeParameter('requestId', item) ?? ''),
+						receivedAt,
+						completedAt,
+						outcomes,
+					}),
+					warnings,
+				} as unknown as IDataObject,
+				pairedItem: { item },
+			})),
+		];
+	}
 
 	const binary = await this.helpers.prepareBinaryData(
 		Buffer.from(csv.join(''), 'utf8'),

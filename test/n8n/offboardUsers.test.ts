@@ -6,6 +6,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
 import { processLimiters } from '../../src/engine/limiter';
 import { demoPerson, type DemoPerson, type Sandbox, startSandbox } from '../../sandbox';
+import { addCalendarMonths, type GdprReceipt } from '../../src/receipt';
 import { runNode } from '../support/n8n';
 import {
 	CREDENTIAL_TYPES,
@@ -95,6 +96,56 @@ describe('Offboard Users in WorkflowExecute', () => {
 			reason: 'Product Access confirmed the removal (200)',
 		});
 		expect(items[0].error).toBeUndefined();
+	});
+
+	it('answers each erasure request with its GDPR receipt: per system, complete only when done everywhere', async () => {
+		const [ann, bob] = people;
+		sandbox.addPerson(ann);
+		sandbox.addPerson(bob);
+		const bobWithoutMudbase: Partial<DemoPerson> = { ...bob };
+		delete bobWithoutMudbase.mudbaseUserId;
+		const before = Date.now();
+		const { outputs, run } = await offboardUsers(
+			[
+				{ ...ann, requestId: 'REQ-1' } as Partial<DemoPerson>,
+				{ ...bobWithoutMudbase, requestId: 'REQ-2' } as Partial<DemoPerson>,
+			],
+			{ outputMode: 'receipt', requestId: '={{ $json.requestId }}' },
+		);
+		expect(run.data.resultData.error).toBeUndefined();
+		const receipts = outputs[0];
+		expect(receipts.map((r) => [r.json.requestId, r.json.complete, r.pairedItem])).toEqual([
+			['REQ-1', true, { item: 0 }],
+			['REQ-2', false, { item: 1 }],
+		]);
+		const first = receipts[0].json as unknown as GdprReceipt;
+		expect(first.systems.map((s) => [s.system, s.status, s.counts.removed])).toEqual([
+			['productAccess', 'access removed', 1],
+			['productBridge', 'access removed', 1],
+			['ejento', 'access removed', 1],
+			['flashback', 'access removed', 1],
+			['mudbase', 'access removed', 1],
+		]);
+		expect(Date.parse(first.receivedAt)).toBeGreaterThanOrEqual(before);
+		expect(first.dueBy).toBe(addCalendarMonths(new Date(first.receivedAt), 1).toISOString());
+		expect(first.statement).toBe(
+			'Access removed from Product Access, ProductBridge, Ejento, Flashback, Mudbase; no access found in the other systems checked. This confirms the removal of access, not the erasure of data the vendors hold.',
+		);
+		const second = receipts[1].json as unknown as GdprReceipt;
+		expect(second.systems.find((s) => s.system === 'mudbase')?.status).toBe('skipped');
+		expect(sandbox.flashback.isMember('ws_demo', bob.flashbackUserId)).toBe(false);
+		expect(sandbox.mudbase.isParticipant('proj_demo', 'chat_general', bob.mudbaseUserId)).toBe(
+			true,
+		);
+	});
+
+	it('refuses a GDPR receipt for CSV input, before any call', async () => {
+		sandbox.addPerson(people[0]);
+		const { run } = await offboardUsers([people[0]], { outputMode: 'receipt', inputSource: 'csv' });
+		expect(run.data.resultData.error?.message).toBe(
+			'A GDPR receipt answers one request per incoming item: set Input to Incoming Items',
+		);
+		expect(removalRequests()).toBe(0);
 	});
 
 	it('reports not_found for people already gone, and warns per system', async () => {
