@@ -192,7 +192,13 @@ export async function executeOffboarding(this: IExecuteFunctions): Promise<INode
 		if (outputMode === 'perResult')
 			out.push(outcomeItem(this, outcome, itemIndexOf(outcome), routeErrors));
 		else if (outputMode === 'receipt') byRow[outcome.row - 1].push(outcome);
-		else csv.push(reportLine(outcome));
+		else {
+			csv.push(reportLine(outcome));
+			// The summary stays one item; under "continue (using error output)" each failed pair also
+			// goes to the error output, for an alert branch.
+			if (routeErrors && outcome.status === 'failed')
+				out.push(outcomeItem(this, outcome, itemIndexOf(outcome), true));
+		}
 	}
 	const warnings = report.warnings();
 	if (warnings.length > 0)
@@ -229,6 +235,9 @@ export async function executeOffboarding(this: IExecuteFunctions): Promise<INode
 		stats: run.stats() as IDataObject,
 	};
 	return [
-		[{ json: summary, binary: { report: binary }, pairedItem: items.map((_, item) => ({ item })) }],
+		[
+			{ json: summary, binary: { report: binary }, pairedItem: items.map((_, item) => ({ item })) },
+			...out,
+		],
 	];
 }

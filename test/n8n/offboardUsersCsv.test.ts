@@ -35,7 +35,11 @@ function csvItem(csv: string): { json: Record<string, never>; binary: { data: IB
 	};
 }
 
-async function run(items: ReturnType<typeof csvItem>[], parameters: Record<string, unknown>) {
+async function run(
+	items: ReturnType<typeof csvItem>[],
+	parameters: Record<string, unknown>,
+	settings = {},
+) {
 	return runNode({
 		nodeType: new OffboardUsers(),
 		credentialTypes: CREDENTIAL_TYPES,
@@ -46,6 +50,7 @@ async function run(items: ReturnType<typeof csvItem>[], parameters: Record<strin
 			binaryPropertyName: 'data',
 			...parameters,
 		}) as never,
+		settings,
 	});
 }
 
@@ -89,6 +94,32 @@ describe('Offboard Users with CSV in and a report out', () => {
 			'The file is not valid UTF-8 (line 2): save it as "CSV UTF-8" and try again. Nothing was removed.',
 		);
 		expect(sandbox.flashback.removalRequests()).toHaveLength(0);
+	});
+
+	it('in summary mode under "continue (using error output)", sends each failed pair to the error output', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const { outputs } = await run(
+			[csvItem(leaversCsv(people))],
+			{
+				systems: ['flashback', 'ejento'],
+				flashbackWorkspaceIdValues: 'ws_typo',
+				outputMode: 'summary',
+			},
+			{ onError: 'continueErrorOutput' },
+		);
+		expect(outputs[0]).toHaveLength(1);
+		expect(outputs[0][0].json.totals).toMatchObject({
+			flashback: { failed: 4 },
+			ejento: { removed: 4 },
+		});
+		const routed = outputs[1].map((i) => [String(i.json.error).slice(0, 48), i.pairedItem]);
+		routed.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+		expect(routed).toEqual(
+			people.map((p, index) => [
+				`Row ${index + 1} (${p.email} / ${p.flashbackUserId}), Flashback ws_typo: `.slice(0, 48),
+				{ item: 0 },
+			]),
+		);
 	});
 
 	it('writes a summary and a CSV report, which fed back retries exactly its failed pairs', async () => {
