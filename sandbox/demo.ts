@@ -53,3 +53,19 @@ export function demoPerson(n: number): DemoPerson {
 export const DEMO_PEOPLE: readonly DemoPerson[] = Array.from({ length: 10 }, (_, i) =>
 	demoPerson(i + 1),
 );
+
+/** The leavers CSV columns: an HR export as the nightly example reads it. */
+export const CSV_COLUMNS = [
+	'email',
+	'productAccessUser',
+	'productBridgeUserId',
+	'ejentoUserId',
+	'flashbackUserId',
+	'mudbaseUserId',
+] as const;
+
+export function leaversCsv(people: readonly Partial<DemoPerson>[], delimiter = ','): string {
+	const lines = [CSV_COLUMNS.join(delimiter)];
+	for (const p of people) lines.push(CSV_COLUMNS.map((c) => p[c] ?? '').join(delimiter));
+	return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,17 +1,36 @@
 import {
+	type ICredentialsDisplayOptions,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	NodeConnectionTypes,
+	type NodeParameterValue,
 } from 'n8n-workflow';
 import { credentialTests } from '../../src/n8n/credentialTests';
+import { CREDENTIAL_TYPES } from '../../src/n8n/systems';
+import { SYSTEM_IDS, SYSTEMS } from '../../src/systems';
+import type { SystemId } from '../../src/systems/types';
 import { properties } from './description';
 import { executeOffboarding } from './execute';
 
 // Not usable as an AI tool: a batch deletion must not be an agent's tool (DESIGN §5); the per-system
 // nodes are, with a removal budget. n8n's type has no `usableAsTool: false`: leaving it out says no.
 // eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool -- see above; its autofix would add `usableAsTool: true`
+/**
+ * A system's credential is asked for only when the system is selected. Said with `hide` on purpose:
+ * n8n's editor takes a parameter that every credential's `show` depends on for the node's
+ * "authentication" field (getMainAuthField) — it then hides Systems from the panel and offers every
+ * credential type in each credential's list. `hide` when the system is not among those selected
+ * means the same and leaves Systems where users expect it (checked in the editor, test/e2e).
+ */
+export function shownWhenSystemSelected(id: SystemId): ICredentialsDisplayOptions {
+	// n8n-workflow's type for credential display options lists plain values only, but the same
+	// displayParameter (with `_cnd` conditions) decides them in the editor and at run time.
+	const notSelected = { _cnd: { not: id } } as unknown as NodeParameterValue;
+	return { hide: { systems: [notSelected] } };
+}
+
 export class OffboardUsers implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Offboard Users',
@@ -25,38 +44,13 @@ export class OffboardUsers implements INodeType {
 		defaults: { name: 'Offboard Users' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [
-			{
-				name: 'productAccessApi',
-				required: true,
-				displayOptions: { show: { systems: ['productAccess'] } },
-				testedBy: 'productAccessCredentialTest',
-			},
-			{
-				name: 'productBridgeApi',
-				required: true,
-				displayOptions: { show: { systems: ['productBridge'] } },
-				testedBy: 'productBridgeCredentialTest',
-			},
-			{
-				name: 'ejentoApi',
-				required: true,
-				displayOptions: { show: { systems: ['ejento'] } },
-				testedBy: 'ejentoCredentialTest',
-			},
-			{
-				name: 'flashbackApi',
-				required: true,
-				displayOptions: { show: { systems: ['flashback'] } },
-				testedBy: 'flashbackCredentialTest',
-			},
-			{
-				name: 'mudbaseApi',
-				required: true,
-				displayOptions: { show: { systems: ['mudbase'] } },
-				testedBy: 'mudbaseCredentialTest',
-			},
-		],
+		credentials: SYSTEM_IDS.map((id) => ({
+			name: CREDENTIAL_TYPES[id],
+			displayName: `${SYSTEMS[id].displayName} Credential`,
+			required: true,
+			displayOptions: shownWhenSystemSelected(id),
+			testedBy: `${id}CredentialTest`,
+		})),
 		properties,
 	};
 

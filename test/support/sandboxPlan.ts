@@ -2,7 +2,7 @@
 import type { CredentialPlacement } from '../../src/engine/offboard';
 import type { PlanConfig, SystemPlan } from '../../src/engine/plan';
 import { SYSTEMS, SYSTEM_IDS, type SystemId } from '../../src/systems';
-import { DEMO_CREDENTIALS, DEMO_SCOPES, type DemoPerson, type Sandbox } from '../../sandbox';
+import { DEMO_CREDENTIALS, DEMO_SCOPES, type Sandbox } from '../../sandbox';
 
 export function sandboxPlan(
 	sandbox: Sandbox,
@@ -28,20 +28,7 @@ export const SANDBOX_PLACEMENT: Partial<Record<SystemId, CredentialPlacement>> =
 	mudbase: { header: 'authorization' },
 };
 
-export const CSV_COLUMNS = [
-	'email',
-	'productAccessUser',
-	'productBridgeUserId',
-	'ejentoUserId',
-	'flashbackUserId',
-	'mudbaseUserId',
-] as const;
-
-export function leaversCsv(people: readonly Partial<DemoPerson>[], delimiter = ','): string {
-	const lines = [CSV_COLUMNS.join(delimiter)];
-	for (const p of people) lines.push(CSV_COLUMNS.map((c) => p[c] ?? '').join(delimiter));
-	return `${lines.join('\r\n')}\r\n`;
-}
+export { CSV_COLUMNS, leaversCsv } from '../../sandbox';
 
 export async function* bytesOf(text: string): AsyncGenerator<Uint8Array> {
 	yield Buffer.from(text, 'utf8');
