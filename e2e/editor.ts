@@ -10,14 +10,29 @@ import { chromium, selectors } from 'playwright-core';
 export const CHROMIUM = '/usr/bin/chromium';
 
 export interface NodePanel {
-	/** Every parameter label the node's panel shows, in order. */
-	parameterLabels: string[];
-	/** The credential selectors' labels, e.g. "Credential to connect with" per system. */
-	credentialLabels: string[];
-	/** The credential names chosen in the panel's credential selectors. */
-	credentialValues: string[];
-	/** The whole panel's visible text. */
-	text: string;
+	/** Every parameter label the node's panel shows, in order (credential selectors first). */
+	labels: string[];
+	/** The credential selectors' labels and the credential each has chosen. */
+	credentials: Array<{ label: string; value: string }>;
+	/** What the first credential selector offers when opened (its own type's credentials). */
+	firstCredentialOptions: string[];
+}
+
+/** What labelAbove needs of a DOM element (this project compiles without the DOM library). */
+interface PageElement {
+	querySelector(selector: string): { textContent: string | null } | null;
+	parentElement: PageElement | null;
+}
+
+/** The text of the nearest label around an element (runs in the page). */
+function labelAbove(element: PageElement): string | null {
+	let node: PageElement | null = element;
+	while (node) {
+		const label = node.querySelector('label');
+		if (label?.textContent) return label.textContent.trim();
+		node = node.parentElement;
+	}
+	return null;
 }
 
 export async function openNodePanel(options: {
@@ -60,25 +75,26 @@ export async function openNodePanel(options: {
 		await ndv.getByTestId('node-credentials-select').first().waitFor();
 		await page.waitForTimeout(500); // let the panel finish its layout before the screenshot
 		await page.screenshot({ path: options.screenshot });
-		const parameterLabels = (
-			await ndv.locator('[data-test-id="parameter-input"], .parameter-item label, label').allInnerTexts()
-		)
-			.map((t) => t.trim())
+		const labels = (await ndv.locator('label').allInnerTexts())
+			.map((text) => text.split('\n')[0].trim())
 			.filter(Boolean);
-		const credentials = ndv.getByTestId('node-credentials-select');
-		const credentialValues: string[] = [];
-		for (let i = 0; i < (await credentials.count()); i++) {
-			credentialValues.push(
-				(await credentials.nth(i).locator('input').first().inputValue().catch(() => '')) ||
-					(await credentials.nth(i).innerText()).trim(),
-			);
+		const selectors_ = ndv.getByTestId('node-credentials-select');
+		const credentials: NodePanel['credentials'] = [];
+		for (let i = 0; i < (await selectors_.count()); i++) {
+			const selector = selectors_.nth(i);
+			credentials.push({
+				label: (await selector.evaluate(labelAbove as (element: unknown) => string | null)) ?? '',
+				value: await selector.locator('input').first().inputValue(),
+			});
 		}
-		const credentialLabels = (
-			await ndv.locator('[data-test-id="node-credentials-select"]').evaluateAll((els) =>
-				els.map((el) => el.closest('[class*="credential"]')?.textContent?.trim() ?? ''),
-			)
-		).filter(Boolean);
-		return { parameterLabels, credentialLabels, credentialValues, text: await ndv.innerText() };
+		await selectors_.first().click();
+		const dropdown = page.locator('.el-select-dropdown:visible').last();
+		await dropdown.waitFor();
+		const firstCredentialOptions = (await dropdown.locator('li').allInnerTexts())
+			.map((text) => text.trim())
+			.filter(Boolean);
+		await page.keyboard.press('Escape');
+		return { labels, credentials, firstCredentialOptions };
 	} finally {
 		await context.close();
 		rmSync(profile, { recursive: true, force: true });

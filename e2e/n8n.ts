@@ -113,7 +113,8 @@ export class N8nInstance {
 	env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 		const inherited = Object.fromEntries(
 			Object.entries(process.env).filter(
-				([key]) => !/^(npm_|NODE_OPTIONS$|TS_NODE_|JEST_|N8N_)/.test(key),
+				// NODE_ENV=test (set by jest) silences n8n's CLI output entirely.
+				([key]) => !/^(npm_|NODE_OPTIONS$|NODE_ENV$|TS_NODE_|JEST_|N8N_)/.test(key),
 			),
 		);
 		return {
@@ -161,10 +162,14 @@ export class N8nInstance {
 	/** Runs `n8n <args>` with Node 24; its output is appended to the log file. */
 	async cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
 		const brokerPort = await freePort();
-		const result = await run(join(this.runtime.nodeBinDir, 'node'), [this.runtime.n8nBin, ...args], {
-			cwd: this.options.root,
-			env: this.env({ N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv }),
-		});
+		const result = await run(
+			join(this.runtime.nodeBinDir, 'node'),
+			[this.runtime.n8nBin, ...args],
+			{
+				cwd: this.options.root,
+				env: this.env({ N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv }),
+			},
+		);
 		appendFileSync(this.logFile, `$ n8n ${args.join(' ')}\n${result.stdout}${result.stderr}`);
 		return result;
 	}
@@ -172,7 +177,9 @@ export class N8nInstance {
 	private async cliOrThrow(args: string[]): Promise<CliResult> {
 		const result = await this.cli(args);
 		if (result.code !== 0)
-			throw new Error(`n8n ${args.join(' ')} exited ${result.code}:\n${result.stdout}${result.stderr}`);
+			throw new Error(
+				`n8n ${args.join(' ')} exited ${result.code}:\n${result.stdout}${result.stderr}`,
+			);
 		return result;
 	}
 
@@ -203,17 +210,7 @@ export class N8nInstance {
 	/** `n8n execute --id --rawOutput`: runs from the workflow's Manual Trigger, to the end. */
 	async execute(workflowId: string): Promise<CliResult & { execution?: ExecutionResult }> {
 		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput']);
-		// n8n prints its own log lines to stdout before the JSON (N8N-E2E.md T5).
-		const start = result.stdout.search(/^\{/m);
-		let execution: ExecutionResult | undefined;
-		if (start >= 0) {
-			try {
-				execution = JSON.parse(result.stdout.slice(start)) as ExecutionResult;
-			} catch {
-				execution = undefined;
-			}
-		}
-		return { ...result, execution };
+		return { ...result, execution: lastExecutionIn(result.stdout) };
 	}
 
 	/** `n8n start` on a free port; resolves when webhooks and the REST API answer. */
@@ -296,7 +293,11 @@ export class N8nInstance {
 	}
 
 	/** A REST call as the owner. */
-	async rest<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+	async rest<T>(
+		method: string,
+		path: string,
+		body?: unknown,
+	): Promise<{ status: number; body: T }> {
 		const response = await fetch(`${this.baseUrl}${path}`, {
 			method,
 			headers: {
@@ -314,6 +315,45 @@ export class N8nInstance {
 		}
 		return { status: response.status, body: parsed as T };
 	}
+}
+
+/**
+ * The execution `n8n execute --rawOutput` printed. n8n's own log lines share stdout (N8N-E2E.md T5);
+ * at debug level the result itself goes through the logger, after a timestamp and before the log
+ * call's metadata. So: the last balanced JSON object that is an execution.
+ */
+export function lastExecutionIn(stdout: string): ExecutionResult | undefined {
+	// eslint-disable-next-line no-control-regex -- ANSI colour codes
+	const text = stdout.replace(/\u001b\[[0-9;]*m/g, '');
+	const starts = [...text.matchAll(/\{\n/g)].map((m) => m.index ?? 0).reverse();
+	for (const start of starts) {
+		const end = balancedEnd(text, start);
+		if (end < 0) continue;
+		try {
+			const value = JSON.parse(text.slice(start, end)) as Partial<ExecutionResult>;
+			if (typeof value.status === 'string' && value.data?.resultData)
+				return value as ExecutionResult;
+		} catch {
+			// not JSON: a log line's own braces
+		}
+	}
+	return undefined;
+}
+
+/** The index just past the `}` that closes the `{` at `start`, strings respected; -1 if none. */
+function balancedEnd(text: string, start: number): number {
+	let depth = 0;
+	let inString = false;
+	for (let i = start; i < text.length; i++) {
+		const c = text[i];
+		if (inString) {
+			if (c === '\\') i++;
+			else if (c === '"') inString = false;
+		} else if (c === '"') inString = true;
+		else if (c === '{') depth++;
+		else if (c === '}' && --depth === 0) return i + 1;
+	}
+	return -1;
 }
 
 function sessionCookie(response: Response): string {

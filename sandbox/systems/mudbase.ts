@@ -17,7 +17,7 @@ export class MudbaseEmulator extends Emulator {
 	tokenTtlSeconds = 900;
 	/** Successful logins: the JWT refresh tests count them. */
 	loginCount = 0;
-	private readonly signingKey = randomBytes(32);
+	private signingKey = randomBytes(32);
 	private readonly chats = new Map<string, Set<string>>();
 
 	get baseUrl(): string {
@@ -44,6 +44,11 @@ export class MudbaseEmulator extends Emulator {
 		const out: Record<string, string[]> = {};
 		for (const [key, participants] of this.chats) out[key] = [...participants];
 		return out;
+	}
+
+	/** Revokes every token issued so far (a new signing key): the next call with one gets a 401. */
+	revokeTokens(): void {
+		this.signingKey = randomBytes(32);
 	}
 
 	/** A token as the login endpoint would issue it (tests use this to make expired tokens). */

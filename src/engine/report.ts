@@ -64,15 +64,20 @@ export class ReportBuilder {
 		counts[outcome.status]++;
 	}
 
+	/** The systems that had pairs in this run, in the systems' order (not in finishing order). */
+	private ordered(): Array<[SystemId, Record<OutcomeStatus, number>]> {
+		return [...this.counts].sort(([a], [b]) => SYSTEM_IDS.indexOf(a) - SYSTEM_IDS.indexOf(b));
+	}
+
 	/** Per system that had pairs in this run. */
 	totals(): Partial<Totals> {
-		return Object.fromEntries(this.counts);
+		return Object.fromEntries(this.ordered());
 	}
 
 	/** "Check base URL and scope ids" when every pair of a system came back not_found. */
 	warnings(): string[] {
 		const out: string[] = [];
-		for (const [system, counts] of this.counts) {
+		for (const [system, counts] of this.ordered()) {
 			const total = STATUSES.reduce((n, s) => n + counts[s], 0);
 			if (total > 0 && counts.not_found === total) {
 				out.push(

@@ -35,7 +35,9 @@ export function failureMessage(outcome: PairOutcome): string {
 		.filter((v) => v !== undefined && v !== '')
 		.join(' / ');
 	const scope = Object.values(outcome.scope).join(' / ');
-	return `Row ${outcome.row}${who ? ` (${who})` : ''}, ${SYSTEMS[outcome.system].displayName}${scope ? ` ${scope}` : ''}: ${outcome.reason}`;
+	// A planning reason starts with "row N: " itself; the message already begins with the row.
+	const reason = outcome.reason.replace(new RegExp(`^row ${outcome.row}: `), '');
+	return `Row ${outcome.row}${who ? ` (${who})` : ''}, ${SYSTEMS[outcome.system].displayName}${scope ? ` ${scope}` : ''}: ${reason}`;
 }
 
 /**

@@ -150,6 +150,7 @@ describe('ReportBuilder', () => {
 		for (const status of ['removed', 'removed', 'failed', 'skipped'] as const)
 			report.add(outcome({ status }));
 		report.add(outcome({ system: 'ejento', status: 'not_found' }));
+		expect(Object.keys(report.totals())).toEqual(['ejento', 'flashback']); // the systems' order
 		expect(report.totals()).toEqual({
 			flashback: { removed: 2, not_found: 0, would_remove: 0, skipped: 1, failed: 1 },
 			ejento: { removed: 0, not_found: 1, would_remove: 0, skipped: 0, failed: 0 },
@@ -164,5 +165,12 @@ describe('ReportBuilder', () => {
 		expect(report.warnings()).toEqual([
 			'Ejento: all 3 users were not found. Check the base URL and scope ids before reading this as done: a typo looks exactly like this.',
 		]);
+	});
+
+	it("lists warnings in the systems' order, whichever finished first", () => {
+		const report = new ReportBuilder();
+		report.add(outcome({ system: 'mudbase', status: 'not_found' }));
+		report.add(outcome({ system: 'productAccess', status: 'not_found' }));
+		expect(report.warnings().map((w) => w.split(':')[0])).toEqual(['Product Access', 'Mudbase']);
 	});
 });

@@ -1,0 +1,258 @@
+/**
+ * The example workflows in real n8n 2.40.7, headless (`n8n execute`): the package installed from
+ * its tarball as a community package, the nightly CSV workflow and the one-user workflow run
+ * against the sandbox, every claim checked against the emulators' ground truth.
+ */
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXAMPLES, loadExample } from '../../e2e/examples';
+import type { ExecutionResult } from '../../e2e/n8n';
+import { parseReport, type ReportRecord } from '../../e2e/reportTable';
+import { demoPerson, type DemoPerson, leaversCsv } from '../../sandbox';
+import {
+	bearerTokensSeen,
+	type E2eFixture,
+	filesUnder,
+	secretOccurrences,
+	startFixture,
+	stillMembers,
+	SYSTEMS,
+} from './fixture';
+
+jest.setTimeout(240_000);
+
+let fx: E2eFixture;
+beforeAll(async () => {
+	fx = await startFixture({ logLevel: 'debug' });
+}, 600_000);
+afterAll(async () => {
+	await fx?.close();
+});
+
+const USER_ID_FIELD = {
+	productAccess: 'productAccessUser',
+	productBridge: 'productBridgeUserId',
+	ejento: 'ejentoUserId',
+	flashback: 'flashbackUserId',
+	mudbase: 'mudbaseUserId',
+} as const;
+
+function people(from: number, count: number): DemoPerson[] {
+	return Array.from({ length: count }, (_, i) => demoPerson(from + i));
+}
+
+function writeLeavers(rows: readonly Partial<DemoPerson>[]): void {
+	for (const name of readdirSync(fx.n8n.filesDir))
+		if (name.startsWith('offboarding-report-')) rmSync(join(fx.n8n.filesDir, name));
+	writeFileSync(join(fx.n8n.filesDir, 'leavers.csv'), leaversCsv(rows));
+}
+
+function readReport(): ReportRecord[] {
+	const reports = readdirSync(fx.n8n.filesDir).filter((n) => n.startsWith('offboarding-report-'));
+	expect(reports).toHaveLength(1);
+	return parseReport(readFileSync(join(fx.n8n.filesDir, reports[0]), 'utf8'));
+}
+
+function countBy(records: readonly ReportRecord[], key: (r: ReportRecord) => string) {
+	const out: Record<string, number> = {};
+	for (const record of records) out[key(record)] = (out[key(record)] ?? 0) + 1;
+	return out;
+}
+
+function perSystem(status: string, n: number): Record<string, number> {
+	return Object.fromEntries(SYSTEMS.map((s) => [`${s}:${status}`, n]));
+}
+
+function nodeOutput(execution: ExecutionResult | undefined, node: string) {
+	return execution?.data.resultData.runData[node]?.[0]?.data?.main[0] ?? [];
+}
+
+async function runNightly() {
+	const result = await fx.n8n.execute(EXAMPLES.nightly.id);
+	if (result.execution?.status !== 'success')
+		throw new Error(
+			`nightly execution failed (exit ${result.code}):\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`,
+		);
+	return result.execution;
+}
+
+describe('Nightly offboarding example in real n8n', () => {
+	it('removes every leaver in the CSV from all five systems and writes the report; a re-run reports not_found', async () => {
+		const leavers = people(101, 30);
+		for (const person of leavers) fx.sandbox.addPerson(person);
+		writeLeavers(leavers);
+		const removalsBefore = SYSTEMS.map((s) => fx.sandbox[s].removalRequests().length);
+
+		const execution = await runNightly();
+		for (const system of SYSTEMS)
+			expect(
+				stillMembers(
+					fx.sandbox,
+					system,
+					leavers.map((p) => p[USER_ID_FIELD[system]]),
+				),
+			).toEqual([]);
+		// Exactly one DELETE per pair: nothing retried after a confirmed removal.
+		expect(
+			SYSTEMS.map((s, i) => fx.sandbox[s].removalRequests().length - removalsBefore[i]),
+		).toEqual(SYSTEMS.map(() => 30));
+		const report = readReport();
+		expect(report).toHaveLength(150);
+		expect(countBy(report, (r) => `${r.system}:${r.status}`)).toEqual(perSystem('removed', 30));
+		expect(new Set(report.map((r) => r.httpStatus))).toEqual(new Set(['200']));
+		const [summary] = nodeOutput(execution, 'Summary');
+		expect(summary.json).toMatchObject({
+			dryRun: false,
+			warnings: [],
+			totals: Object.fromEntries(
+				SYSTEMS.map((s) => [
+					s,
+					{ removed: 30, not_found: 0, would_remove: 0, skipped: 0, failed: 0 },
+				]),
+			),
+		});
+		expect(String(summary.json.reportFile)).toMatch(/offboarding-report-.*\.csv$/);
+		expect(execution.data.resultData.runData['Alert on failures']).toBeUndefined();
+
+		writeLeavers(leavers);
+		const again = await runNightly();
+		const second = readReport();
+		expect(countBy(second, (r) => `${r.system}:${r.status}`)).toEqual(perSystem('not_found', 30));
+		const [secondSummary] = nodeOutput(again, 'Summary');
+		expect(secondSummary.json.warnings).toEqual(
+			['Product Access', 'ProductBridge', 'Ejento', 'Flashback', 'Mudbase'].map(
+				(name) =>
+					`${name}: all 30 users were not found. Check the base URL and scope ids before reading this as done: a typo looks exactly like this.`,
+			),
+		);
+	});
+
+	it('sends a failed pair to the alert branch with a reason, and removes everyone else', async () => {
+		const [ann, bob] = people(201, 2);
+		fx.sandbox.addPerson(ann);
+		fx.sandbox.addPerson(bob);
+		writeLeavers([ann, { ...bob, flashbackUserId: '..' }]);
+		const execution = await runNightly();
+		const alerts = nodeOutput(execution, 'Alert on failures');
+		expect(alerts.map((a) => a.json.alert)).toEqual([
+			'Offboarding failed: Row 2 (person202@example.com / ..), Flashback ws_demo: Flashback user id ".." is not an id (it would change the path)',
+		]);
+		const report = readReport();
+		expect(countBy(report, (r) => r.status)).toEqual({ removed: 9, failed: 1 });
+		expect(fx.sandbox.flashback.unmatchedRequests()).toEqual([]);
+		expect(fx.sandbox.isDemoMember('flashback', bob.flashbackUserId)).toBe(true);
+		expect(fx.sandbox.isDemoMember('ejento', bob.ejentoUserId)).toBe(false);
+	});
+
+	it('finishes a batch with zero failed while every system answers 503s, resets and 429s', async () => {
+		const leavers = people(301, 20);
+		for (const person of leavers) fx.sandbox.addPerson(person);
+		for (const system of SYSTEMS)
+			fx.sandbox[system].configure({
+				faults: { script: [], rates: { status503: 0.15, reset: 0.05, status502: 0.05 } },
+				rateLimit: { rate: 8, burst: 2, headers: 'retry-after-seconds' },
+				seed: 7,
+			});
+		writeLeavers(leavers);
+		try {
+			await runNightly();
+		} finally {
+			for (const system of SYSTEMS)
+				fx.sandbox[system].configure({ faults: { script: [], rates: {} }, rateLimit: null });
+		}
+		const report = readReport();
+		expect(report).toHaveLength(100);
+		expect(countBy(report, (r) => r.status)).toEqual({ removed: 100 });
+		for (const system of SYSTEMS) {
+			expect(
+				stillMembers(
+					fx.sandbox,
+					system,
+					leavers.map((p) => p[USER_ID_FIELD[system]]),
+				),
+			).toEqual([]);
+			const faults = fx.sandbox[system].removalRequests().filter((r) => r.fault || r.rateLimited);
+			expect(faults.length).toBeGreaterThan(0); // the faults really happened
+		}
+	});
+
+	it('refreshes short-lived Mudbase JWTs mid-batch at concurrency 8: one login per expiry', async () => {
+		const leavers = people(401, 60);
+		for (const person of leavers) fx.sandbox.addPerson(person);
+		const workflow = loadExample('nightly', fx.n8n.filesDir);
+		workflow.id = 'jwtRefreshNightly';
+		workflow.name = 'Nightly offboarding, Mudbase only, concurrency 8';
+		const offboard = workflow.nodes.find((n) => n.name === 'Offboard Users');
+		if (!offboard) throw new Error('the example lost its Offboard Users node');
+		offboard.parameters.systems = ['mudbase'];
+		offboard.parameters.options = {
+			systemLimits: {
+				limit: [
+					{
+						system: 'mudbase',
+						maxConcurrency: 8,
+						ratePerSecond: 25,
+						maxAttempts: 5,
+						maxRetryAfterSeconds: 120,
+						requestTimeoutSeconds: 15,
+					},
+				],
+			},
+		};
+		await fx.n8n.importWorkflows([workflow]);
+		fx.sandbox.mudbase.tokenTtlSeconds = 1;
+		fx.sandbox.mudbase.revokeTokens(); // the token n8n stored from earlier runs lived 900 s
+		const loginsBefore = fx.sandbox.mudbase.requests.filter((r) => r.route === 'login').length;
+		writeLeavers(leavers);
+		const result = await fx.n8n.execute(workflow.id);
+		fx.sandbox.mudbase.tokenTtlSeconds = 900;
+		expect(result.execution?.status).toBe('success');
+		const report = readReport();
+		expect(countBy(report, (r) => `${r.system}:${r.status}`)).toEqual({ 'mudbase:removed': 60 });
+
+		const logins = fx.sandbox.mudbase.requests
+			.filter((r) => r.route === 'login')
+			.slice(loginsBefore);
+		const ran = result.execution?.data.resultData.runData['Offboard Users'][0].executionTime ?? 0;
+		expect(logins.length).toBeGreaterThanOrEqual(2); // the tokens did expire mid-batch
+		// One login for the revoked token, then at most one per second-long token lifetime.
+		expect(logins.length).toBeLessThanOrEqual(Math.ceil(ran / 1000) + 1);
+		// Never two logins for one expiry: a token issued at t carries exp = floor(t) + 1 s (JWT times
+		// are whole seconds), and the next login comes only once that second has passed.
+		const early = logins
+			.slice(1)
+			.filter((login, i) => login.at < (Math.floor(logins[i].at / 1000) + 1) * 1000);
+		expect(early).toEqual([]);
+		expect(logins.every((l) => l.status === 200)).toBe(true);
+	});
+
+	it('runs the one-user, one-system example: the Flashback node removes its user', async () => {
+		fx.sandbox.addPerson(demoPerson(1));
+		const result = await fx.n8n.execute(EXAMPLES.oneUser.id);
+		expect(result.execution?.status).toBe('success');
+		const [item] = nodeOutput(result.execution, 'Remove from Flashback');
+		expect(item.json).toMatchObject({
+			system: 'flashback',
+			userId: 'fb_user_1',
+			scope: { workspaceId: 'ws_demo' },
+			status: 'removed',
+			httpStatus: 200,
+		});
+		expect(fx.sandbox.isDemoMember('flashback', 'fb_user_1')).toBe(false);
+	});
+
+	it('leaves no secret in the database, the execution data, the debug log or the reports', () => {
+		const jwts = bearerTokensSeen(fx.sandbox, 'mudbase');
+		expect(jwts.length).toBeGreaterThanOrEqual(2);
+		const files = [
+			...filesUnder(fx.n8n.userFolder),
+			...filesUnder(fx.n8n.filesDir),
+			fx.n8n.logFile,
+		];
+		expect(files.some((f) => f.endsWith('database.sqlite'))).toBe(true);
+		expect(fx.n8n.log()).toContain('debug'); // the log really is at debug level
+		expect(secretOccurrences(files, [...fx.secrets, ...jwts])).toEqual([]);
+		// n8n itself was refused every host outside loopback it tried (its own update/telemetry).
+		expect(fx.n8n.blockedHosts().filter((h) => !h.endsWith('n8n.io'))).toEqual([]);
+	});
+});
