@@ -27,7 +27,7 @@ export default [
 		},
 	},
 	{
-		files: ['sandbox/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+		files: ['sandbox/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'e2e/**/*.ts', 'e2e/**/*.cjs'],
 		rules: {
 			// The sandbox prints its URLs, benchmarks print their tables: both are command-line programs.
 			'no-console': 'off',
@@ -41,6 +41,14 @@ export default [
 			'@n8n/community-nodes/cred-class-field-icon-missing': 'off',
 			'@n8n/community-nodes/credential-documentation-url': 'off',
 			'@n8n/community-nodes/credential-password-field': 'off',
+		},
+	},
+	{
+		files: ['e2e/**/*.ts', 'test/e2e/**/*.ts', 'test/support/globalSetup.ts'],
+		rules: {
+			// The real-n8n harness starts n8n, npm and Chromium as child processes; it is never
+			// shipped (package.json "files" is dist/ only) and only runs fixed commands.
+			'@n8n/community-nodes/no-dangerous-functions': 'off',
 		},
 	},
 ];

@@ -14,9 +14,6 @@ import type { SystemId } from '../../src/systems/types';
 import { properties } from './description';
 import { executeOffboarding } from './execute';
 
-// Not usable as an AI tool: a batch deletion must not be an agent's tool (DESIGN §5); the per-system
-// nodes are, with a removal budget. n8n's type has no `usableAsTool: false`: leaving it out says no.
-// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool -- see above; its autofix would add `usableAsTool: true`
 /**
  * A system's credential is asked for only when the system is selected. Said with `hide` on purpose:
  * n8n's editor takes a parameter that every credential's `show` depends on for the node's
@@ -31,6 +28,9 @@ export function shownWhenSystemSelected(id: SystemId): ICredentialsDisplayOption
 	return { hide: { systems: [notSelected] } };
 }
 
+// Not usable as an AI tool: a batch deletion must not be an agent's tool (DESIGN §5); the per-system
+// nodes are, with a removal budget. n8n's type has no `usableAsTool: false`: leaving it out says no.
+// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool -- see above; its autofix would add `usableAsTool: true`
 export class OffboardUsers implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Offboard Users',
