@@ -7,7 +7,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Runtime } from './runtime';
 
 export interface CredentialRecord {
@@ -152,7 +152,7 @@ export class N8nInstance {
 				'--no-audit',
 				'--no-fund',
 				'--package-lock=false',
-				tarball,
+				resolve(tarball),
 			],
 			{ cwd: nodes, env: { ...process.env, npm_config_ignore_scripts: 'true' } },
 		);
@@ -213,9 +213,9 @@ export class N8nInstance {
 		return { ...result, execution: lastExecutionIn(result.stdout) };
 	}
 
-	/** `n8n start` on a free port; resolves when webhooks and the REST API answer. */
-	async start(port?: number): Promise<void> {
-		this.port = port ?? (await freePort());
+	/** `n8n start` (on a free port unless given); resolves when the REST API and `webhooks` answer. */
+	async start(options: { port?: number; webhooks?: string[] } = {}): Promise<void> {
+		this.port = options.port ?? (await freePort());
 		const brokerPort = await freePort();
 		const child = spawn(join(this.runtime.nodeBinDir, 'node'), [this.runtime.n8nBin, 'start'], {
 			cwd: this.options.root,
@@ -238,9 +238,11 @@ export class N8nInstance {
 		while (Date.now() < deadline) {
 			if (child.exitCode !== null)
 				throw new Error(`n8n start exited ${child.exitCode}; see ${this.logFile}`);
+			// Readiness answers before published webhooks are registered (they 404 until then): each
+			// webhook is polled without credentials, which its header auth refuses before running.
 			try {
 				const response = await fetch(`${this.baseUrl}/healthz/readiness`);
-				if (response.ok) return;
+				if (response.ok && (await this.webhooksRegistered(options.webhooks ?? []))) return;
 			} catch {
 				// not listening yet
 			}
@@ -249,12 +251,43 @@ export class N8nInstance {
 		throw new Error(`n8n did not become ready within 120 s; see ${this.logFile}`);
 	}
 
+	private async webhooksRegistered(paths: string[]): Promise<boolean> {
+		for (const path of paths) {
+			const response = await fetch(`${this.baseUrl}/webhook/${path}`, { method: 'POST' });
+			await response.arrayBuffer();
+			if (response.status === 404) return false;
+		}
+		return true;
+	}
+
 	async stop(): Promise<void> {
 		if (!this.server || this.server.exitCode !== null) return;
 		this.server.kill('SIGTERM');
 		const killed = setTimeout(() => this.server?.kill('SIGKILL'), 15_000);
 		await this.serverExit;
 		clearTimeout(killed);
+	}
+
+	/**
+	 * Rows of a read-only SQL query on this instance's SQLite database (n8n's own sqlite3 module,
+	 * run with Node 24), e.g. to read stored execution data as n8n keeps it.
+	 */
+	async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+		const script = `
+			const sqlite3 = require(${JSON.stringify(join(this.runtime.dir, 'node_modules/sqlite3'))});
+			const db = new sqlite3.Database(process.argv[1], sqlite3.OPEN_READONLY);
+			db.all(process.argv[2], (error, rows) => {
+				if (error) { console.error(error.message); process.exit(1); }
+				process.stdout.write(JSON.stringify(rows));
+				db.close();
+			});`;
+		const result = await run(
+			join(this.runtime.nodeBinDir, 'node'),
+			['-e', script, join(this.userFolder, '.n8n', 'database.sqlite'), sql],
+			{ cwd: this.options.root, env: { PATH: process.env.PATH ?? '' } },
+		);
+		if (result.code !== 0) throw new Error(`query failed: ${result.stderr}`);
+		return JSON.parse(result.stdout) as T[];
 	}
 
 	log(): string {

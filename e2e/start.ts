@@ -99,7 +99,7 @@ async function main(): Promise<void> {
 		say(`\nOffboard Users ran for ${(node.executionTime / 1000).toFixed(2)} s.`);
 
 		say('\n6/6 Starting the n8n editor…');
-		await n8n.start(port);
+		await n8n.start({ port, webhooks: [WEBHOOK_PATH] });
 		await n8n.setupOwner(DEMO_OWNER);
 		say(
 			[

@@ -1,0 +1,198 @@
+/**
+ * Real n8n 2.40.7 as a server (`n8n start`): the GDPR erasure webhook answered with its receipt,
+ * header auth enforced, and the editor in Chromium showing the Offboard Users node's panel.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openNodePanel } from '../../e2e/editor';
+import { EXAMPLES, WEBHOOK_HEADER, WEBHOOK_PATH } from '../../e2e/examples';
+import { REPO_ROOT } from '../../e2e/runtime';
+import type { GdprReceipt } from '../../src/receipt';
+import { demoPerson, type DemoPerson } from '../../sandbox';
+import {
+	bearerTokensSeen,
+	type E2eFixture,
+	secretOccurrences,
+	startFixture,
+	SYSTEMS,
+} from './fixture';
+
+jest.setTimeout(180_000);
+
+const OWNER = {
+	email: 'owner@example.com',
+	firstName: 'Test',
+	lastName: 'Owner',
+	password: 'E2e-owner-pass-1',
+};
+
+let fx: E2eFixture;
+beforeAll(async () => {
+	fx = await startFixture({ logLevel: 'debug' });
+	await fx.n8n.publish(EXAMPLES.gdpr.id);
+	await fx.n8n.start({ webhooks: [WEBHOOK_PATH] });
+}, 600_000);
+afterAll(async () => {
+	await fx?.close();
+});
+
+function idsOf(person: DemoPerson): Record<string, string> {
+	const { email: _email, ...ids } = person;
+	return ids;
+}
+
+async function erasureRequest(body: unknown, headers: Record<string, string> = {}) {
+	const response = await fetch(`${fx.n8n.baseUrl}/webhook/${WEBHOOK_PATH}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', ...headers },
+		body: JSON.stringify(body),
+	});
+	const text = await response.text();
+	return { status: response.status, text };
+}
+
+function removalRequestCount(): number {
+	return SYSTEMS.reduce((n, s) => n + fx.sandbox[s].removalRequests().length, 0);
+}
+
+describe('GDPR erasure webhook in real n8n', () => {
+	it('removes the subject everywhere and answers with the receipt; asked again, no access found', async () => {
+		const subject = demoPerson(501);
+		fx.sandbox.addPerson(subject);
+		const auth = { [WEBHOOK_HEADER]: fx.webhookSecret };
+		const before = Date.now();
+		const first = await erasureRequest(
+			{ requestId: 'REQ-501', email: subject.email, ids: idsOf(subject) },
+			auth,
+		);
+		expect(first.status).toBe(200);
+		const receipt = JSON.parse(first.text) as GdprReceipt;
+		expect(receipt.requestId).toBe('REQ-501');
+		expect(receipt.complete).toBe(true);
+		expect(receipt.systems.map((s) => [s.system, s.status])).toEqual(
+			SYSTEMS.map((s) => [s, 'access removed']),
+		);
+		expect(Date.parse(receipt.receivedAt)).toBeGreaterThanOrEqual(before - 1000);
+		expect(receipt.statement).toMatch(/^Access removed from Product Access, ProductBridge/);
+		for (const system of SYSTEMS)
+			expect(fx.sandbox.isDemoMember(system, idsOf(subject)[USER_ID[system]])).toBe(false);
+
+		const again = await erasureRequest(
+			{ requestId: 'REQ-501b', email: subject.email, ids: idsOf(subject) },
+			auth,
+		);
+		expect(again.status).toBe(200);
+		const second = JSON.parse(again.text) as GdprReceipt;
+		expect(second.systems.map((s) => s.status)).toEqual(SYSTEMS.map(() => 'no access found'));
+		expect(second.complete).toBe(true);
+	});
+
+	it('refuses a request without the header secret, or with a wrong one, before any removal', async () => {
+		const subject = demoPerson(502);
+		fx.sandbox.addPerson(subject);
+		const before = removalRequestCount();
+		const body = { requestId: 'REQ-502', email: subject.email, ids: idsOf(subject) };
+		expect((await erasureRequest(body)).status).toBe(403);
+		expect((await erasureRequest(body, { [WEBHOOK_HEADER]: 'wrong' })).status).toBe(403);
+		expect(removalRequestCount()).toBe(before);
+		expect(fx.sandbox.isDemoMember('flashback', subject.flashbackUserId)).toBe(true);
+	});
+
+	it('answers 502 with an incomplete receipt when a system fails, naming the failure', async () => {
+		const subject = demoPerson(503);
+		fx.sandbox.addPerson(subject);
+		const result = await erasureRequest(
+			{
+				requestId: 'REQ-503',
+				email: subject.email,
+				ids: { ...idsOf(subject), ejentoUserId: '007' },
+			},
+			{ [WEBHOOK_HEADER]: fx.webhookSecret },
+		);
+		expect(result.status).toBe(502);
+		const receipt = JSON.parse(result.text) as GdprReceipt;
+		expect(receipt.complete).toBe(false);
+		const ejento = receipt.systems.find((s) => s.system === 'ejento');
+		expect(ejento?.status).toBe('failed');
+		expect(ejento?.failures).toEqual([
+			'row 1: Ejento user id must be a positive whole number without leading zeros (got "007")',
+		]);
+		expect(receipt.statement).toBe(
+			'Not complete: access could not be removed everywhere (see failures). This receipt must not be sent as confirmation.',
+		);
+		expect(fx.sandbox.isDemoMember('flashback', subject.flashbackUserId)).toBe(false);
+		expect(fx.sandbox.isDemoMember('ejento', subject.ejentoUserId)).toBe(true);
+	});
+});
+
+const USER_ID = {
+	productAccess: 'productAccessUser',
+	productBridge: 'productBridgeUserId',
+	ejento: 'ejentoUserId',
+	flashback: 'flashbackUserId',
+	mudbase: 'mudbaseUserId',
+} as const;
+
+describe('The editor in Chromium', () => {
+	it('shows the Offboard Users panel: systems, options, one credential selector per system', async () => {
+		await fx.n8n.setupOwner(OWNER);
+		const artifacts = join(REPO_ROOT, 'test-artifacts');
+		mkdirSync(artifacts, { recursive: true });
+		const panel = await openNodePanel({
+			baseUrl: fx.n8n.baseUrl,
+			email: OWNER.email,
+			password: OWNER.password,
+			workflowId: EXAMPLES.nightly.id,
+			nodeName: 'Offboard Users',
+			screenshot: join(artifacts, 'editor-offboard-users.png'),
+		});
+		expect(panel.credentials).toEqual([
+			{ label: 'Product Access Credential', value: 'Product Access (sandbox)' },
+			{ label: 'ProductBridge Credential', value: 'ProductBridge (sandbox)' },
+			{ label: 'Ejento Credential', value: 'Ejento (sandbox)' },
+			{ label: 'Flashback Credential', value: 'Flashback (sandbox)' },
+			{ label: 'Mudbase Credential', value: 'Mudbase (sandbox)' },
+		]);
+		// Each selector offers its own type only (not every type, as for an "authentication" field).
+		expect(panel.firstCredentialOptions).toEqual(['Product Access (sandbox)\nProduct Access API']);
+		for (const label of [
+			'Systems',
+			'Input',
+			'Input Binary Field',
+			'Product Access Product ID(s)',
+			'Flashback Workspace ID(s)',
+			'Mudbase Chat ID(s)',
+			'Output',
+			'Deletion Threshold',
+			'Dry Run',
+		])
+			expect(panel.labels).toContain(label);
+		expect(panel.labels.indexOf('Systems')).toBeLessThan(panel.labels.indexOf('Input'));
+	});
+
+	it('keeps no copy of an erasure request, and no secret in the execution data or the debug log', async () => {
+		// The example saves no execution (workflow settings): a request holds the subject's email and
+		// ids, and n8n's Webhook node stores every request header, the header secret included. n8n 2.40
+		// writes the execution when it starts and soft-deletes it at the end (its pruning erases it
+		// later): no execution of the webhook is left that n8n's API or editor would show.
+		const live = await fx.n8n.query<{ n: number }>(
+			`SELECT COUNT(*) AS n FROM execution_entity WHERE workflowId = '${EXAMPLES.gdpr.id}' AND deletedAt IS NULL`,
+		);
+		expect(live).toEqual([{ n: 0 }]);
+		const all = await fx.n8n.query<{ n: number }>(
+			`SELECT COUNT(*) AS n FROM execution_entity WHERE workflowId = '${EXAMPLES.gdpr.id}'`,
+		);
+		expect(all[0].n).toBeGreaterThanOrEqual(3); // the requests above did run
+		const jwts = bearerTokensSeen(fx.sandbox, 'mudbase');
+		expect(jwts.length).toBeGreaterThanOrEqual(1);
+		const secrets = [...fx.secrets, ...jwts];
+		const data = await fx.n8n.query<{ data: string }>(
+			'SELECT d.data FROM execution_data d JOIN execution_entity e ON e.id = d.executionId WHERE e.deletedAt IS NULL',
+		);
+		expect(data.filter((row) => secrets.some((secret) => row.data.includes(secret)))).toEqual([]);
+		// The debug log saw the requests, and no secret.
+		expect(fx.n8n.log()).toContain('Received webhook "POST" for path "gdpr-erasure"');
+		expect(secretOccurrences([fx.n8n.logFile], secrets)).toEqual([]);
+		expect(fx.n8n.blockedHosts().filter((h) => !h.endsWith('n8n.io'))).toEqual([]);
+	});
+});
