@@ -45,9 +45,12 @@ export function reportTable(records: readonly ReportRecord[]): string {
 		totals.set(record.system, bySystem);
 	}
 	lines.push('');
-	for (const [system, counts] of totals)
-		lines.push(
-			`${cell(system, 14)} ${[...counts].map(([status, n]) => `${status} ${n}`).join(', ')}`,
-		);
+	const statuses = ['removed', 'not_found', 'would_remove', 'skipped', 'failed'];
+	for (const system of SYSTEM_IDS) {
+		const counts = totals.get(system);
+		if (!counts) continue;
+		const parts = statuses.filter((s) => counts.has(s)).map((s) => `${s} ${counts.get(s)}`);
+		lines.push(`${cell(system, 14)} ${parts.join(', ')}`);
+	}
 	return lines.map((line) => line.trimEnd()).join('\n');
 }
