@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { OutcomeStatus, PairOutcome } from './engine/outcome';
-import { SYSTEMS } from './systems';
+import { SYSTEM_IDS, SYSTEMS } from './systems';
 import type { SystemId } from './systems/types';
 
 export type SystemReceiptStatus =
@@ -81,7 +81,8 @@ export function buildReceipt(input: ReceiptInput): GdprReceipt {
 		list.push(outcome);
 		bySystem.set(outcome.system, list);
 	}
-	const systems: SystemReceipt[] = [...bySystem].map(([system, outcomes]) => {
+	const inOrder = [...bySystem].sort(([a], [b]) => SYSTEM_IDS.indexOf(a) - SYSTEM_IDS.indexOf(b));
+	const systems: SystemReceipt[] = inOrder.map(([system, outcomes]) => {
 		const counts: Record<OutcomeStatus, number> = {
 			removed: 0,
 			not_found: 0,

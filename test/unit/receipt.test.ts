@@ -31,6 +31,7 @@ describe('GDPR receipt', () => {
 		expect(addCalendarMonths(new Date(received), 1).toISOString()).toBe(due);
 	});
 
+	// Systems in the systems' order, whichever answered first.
 	it('says "access removed" per system and is complete only when nothing failed', () => {
 		const receipt = buildReceipt({
 			requestId: 'req-1',
@@ -50,17 +51,17 @@ describe('GDPR receipt', () => {
 			completedAt: '2027-01-31T10:00:02.000Z',
 			systems: [
 				{
-					system: 'flashback',
-					name: 'Flashback',
-					status: 'access removed',
-					counts: { removed: 1, not_found: 0, would_remove: 0, skipped: 0, failed: 0 },
-					failures: [],
-				},
-				{
 					system: 'ejento',
 					name: 'Ejento',
 					status: 'no access found',
 					counts: { removed: 0, not_found: 1, would_remove: 0, skipped: 0, failed: 0 },
+					failures: [],
+				},
+				{
+					system: 'flashback',
+					name: 'Flashback',
+					status: 'access removed',
+					counts: { removed: 1, not_found: 0, would_remove: 0, skipped: 0, failed: 0 },
 					failures: [],
 				},
 				{
@@ -92,7 +93,7 @@ describe('GDPR receipt', () => {
 			],
 		});
 		expect(receipt.complete).toBe(false);
-		expect(receipt.systems[1]).toMatchObject({
+		expect(receipt.systems[0]).toMatchObject({
 			status: 'failed',
 			failures: ['Ejento rejected the credential (401: x): check the token or API key'],
 		});
