@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openNodePanel } from '../../e2e/editor';
-import { EXAMPLES, WEBHOOK_HEADER, WEBHOOK_PATH } from '../../e2e/examples';
+import { EXAMPLES, exampleCredentials, WEBHOOK_HEADER, WEBHOOK_PATH } from '../../e2e/examples';
+import type { CredentialRecord } from '../../e2e/n8n';
 import { REPO_ROOT } from '../../e2e/runtime';
 import type { GdprReceipt } from '../../src/receipt';
 import { demoPerson, type DemoPerson } from '../../sandbox';
@@ -31,6 +32,7 @@ beforeAll(async () => {
 	fx = await startFixture({ logLevel: 'debug' });
 	await fx.n8n.publish(EXAMPLES.gdpr.id);
 	await fx.n8n.start({ webhooks: [WEBHOOK_PATH] });
+	await fx.n8n.setupOwner(OWNER);
 }, 600_000);
 afterAll(async () => {
 	await fx?.close();
@@ -134,9 +136,40 @@ const USER_ID = {
 	mudbase: 'mudbaseUserId',
 } as const;
 
+describe('Credential Test in real n8n (the editor\'s "Test" button)', () => {
+	type TestResult = { data: { status: string; message: string } };
+	const test = (credential: CredentialRecord) =>
+		fx.n8n.rest<TestResult>('POST', '/rest/credentials/test', { credentials: credential });
+
+	it('accepts each sandbox credential and tells a rejected one apart, without echoing it', async () => {
+		const credentials = exampleCredentials(fx.sandbox.baseUrls, fx.webhookSecret).filter(
+			(c) => c.type !== 'httpHeaderAuth',
+		);
+		for (const credential of credentials) {
+			const ok = await test(credential);
+			expect([credential.type, ok.status, ok.body.data.status]).toEqual([
+				credential.type,
+				200,
+				'OK',
+			]);
+			const secretField =
+				credential.type === 'productBridgeApi'
+					? 'apiKey'
+					: credential.type === 'mudbaseApi'
+						? 'password'
+						: 'token';
+			const bad = await test({
+				...credential,
+				data: { ...credential.data, [secretField]: 'wrong-secret-value' },
+			});
+			expect([credential.type, bad.body.data.status]).toEqual([credential.type, 'Error']);
+			expect(bad.body.data.message).not.toContain('wrong-secret-value');
+		}
+	});
+});
+
 describe('The editor in Chromium', () => {
 	it('shows the Offboard Users panel: systems, options, one credential selector per system', async () => {
-		await fx.n8n.setupOwner(OWNER);
 		const artifacts = join(REPO_ROOT, 'test-artifacts');
 		mkdirSync(artifacts, { recursive: true });
 		const panel = await openNodePanel({
