@@ -122,6 +122,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-	console.error(error instanceof Error ? error.message : error);
+	const message = error instanceof Error ? error.message : String(error);
+	console.error(message);
+	if (/EADDRINUSE/.test(message))
+		console.error(
+			'Another npm start or npm run sandbox is running? Stop it, or choose ports with N8N_PORT and SANDBOX_PORT_<SYSTEM>.',
+		);
 	process.exit(1);
 });
