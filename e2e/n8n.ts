@@ -213,6 +213,34 @@ export class N8nInstance {
 		return { ...result, execution: lastExecutionIn(result.stdout) };
 	}
 
+	/**
+	 * `n8n execute` in the background, in its own process group (n8n and its task runner), so a
+	 * test can kill it mid-batch as a crash would: `kill()` sends SIGKILL to the whole group.
+	 */
+	async executeInBackground(workflowId: string): Promise<{ exited: Promise<void>; kill(): void }> {
+		const brokerPort = await freePort();
+		const child = spawn(
+			join(this.runtime.nodeBinDir, 'node'),
+			[this.runtime.n8nBin, 'execute', `--id=${workflowId}`, '--rawOutput'],
+			{
+				cwd: this.options.root,
+				env: this.env({ N8N_RUNNERS_BROKER_PORT: String(brokerPort) }),
+				stdio: ['ignore', 'pipe', 'pipe'],
+				detached: true,
+			},
+		);
+		child.stdout.on('data', (chunk: Buffer) => appendFileSync(this.logFile, chunk));
+		child.stderr.on('data', (chunk: Buffer) => appendFileSync(this.logFile, chunk));
+		const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+		return {
+			exited,
+			kill: () => {
+				if (child.pid && child.exitCode === null && child.signalCode === null)
+					process.kill(-child.pid, 'SIGKILL');
+			},
+		};
+	}
+
 	/** `n8n start` (on a free port unless given); resolves when the REST API and `webhooks` answer. */
 	async start(options: { port?: number; webhooks?: string[] } = {}): Promise<void> {
 		this.port = options.port ?? (await freePort());
