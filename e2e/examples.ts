@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_CREDENTIALS, type Sandbox } from '../sandbox';
+import { DEMO_CREDENTIALS, type Sandbox, sandboxCredentialData } from '../sandbox';
 import type { CredentialRecord, WorkflowRecord } from './n8n';
 import { REPO_ROOT } from './runtime';
 
@@ -45,54 +45,19 @@ export function exampleCredentials(
 	baseUrls: Sandbox['baseUrls'],
 	webhookSecret: string,
 ): CredentialRecord[] {
-	const c = DEMO_CREDENTIALS;
+	const data = sandboxCredentialData(baseUrls);
+	const record = (id: string, name: string, type: string): CredentialRecord => ({
+		id,
+		name,
+		type,
+		data: data[type],
+	});
 	return [
-		{
-			id: 'demoProductAccess',
-			name: 'Product Access (sandbox)',
-			type: 'productAccessApi',
-			data: { baseUrl: baseUrls.productAccess, token: c.productAccess.token },
-		},
-		{
-			id: 'demoProductBridge',
-			name: 'ProductBridge (sandbox)',
-			type: 'productBridgeApi',
-			data: { baseUrl: baseUrls.productBridge, apiKey: c.productBridge.apiKey },
-		},
-		{
-			id: 'demoEjento',
-			name: 'Ejento (sandbox)',
-			type: 'ejentoApi',
-			data: {
-				baseUrl: baseUrls.ejento,
-				authType: 'bearer',
-				token: c.ejento.token,
-				apiKeyHeader: c.ejento.apiKeyHeader,
-				apiKey: '',
-			},
-		},
-		{
-			id: 'demoFlashback',
-			name: 'Flashback (sandbox)',
-			type: 'flashbackApi',
-			data: { baseUrl: baseUrls.flashback, token: c.flashback.token },
-		},
-		{
-			id: 'demoMudbase',
-			name: 'Mudbase (sandbox)',
-			type: 'mudbaseApi',
-			data: {
-				baseUrl: baseUrls.mudbase,
-				mode: 'login',
-				email: c.mudbase.email,
-				password: c.mudbase.password,
-				loginPath: '/api/auth/login',
-				emailField: 'email',
-				passwordField: 'password',
-				tokenPath: 'token',
-				sessionToken: '',
-			},
-		},
+		record('demoProductAccess', 'Product Access (sandbox)', 'productAccessApi'),
+		record('demoProductBridge', 'ProductBridge (sandbox)', 'productBridgeApi'),
+		record('demoEjento', 'Ejento (sandbox)', 'ejentoApi'),
+		record('demoFlashback', 'Flashback (sandbox)', 'flashbackApi'),
+		record('demoMudbase', 'Mudbase (sandbox)', 'mudbaseApi'),
 		{
 			id: 'demoWebhookHeader',
 			name: 'Webhook header (sandbox)',

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PORTS, demoPerson, leaversCsv, startSandbox } from '../sandbox';
+import { demoPerson, leaversCsv, portsFromEnv, startSandbox } from '../sandbox';
 import {
 	EXAMPLES,
 	exampleCredentials,
@@ -30,15 +30,6 @@ export const DEMO_OWNER = {
 
 const say = (line: string): void => console.log(line);
 
-function sandboxPorts(): Record<keyof typeof DEFAULT_PORTS, number> {
-	const ports = { ...DEFAULT_PORTS } as Record<keyof typeof DEFAULT_PORTS, number>;
-	for (const id of Object.keys(ports) as Array<keyof typeof DEFAULT_PORTS>) {
-		const fromEnv = process.env[`SANDBOX_PORT_${id.toUpperCase()}`];
-		if (fromEnv) ports[id] = Number(fromEnv);
-	}
-	return ports;
-}
-
 async function main(): Promise<void> {
 	const started = Date.now();
 	const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -57,7 +48,7 @@ async function main(): Promise<void> {
 	say(`    ${tarball} → ${n8n.userFolder}/.n8n/nodes`);
 
 	say('3/6 Starting the five sandbox systems…');
-	const sandbox = await startSandbox({ ports: sandboxPorts() });
+	const sandbox = await startSandbox({ ports: portsFromEnv() });
 	// Twenty leavers present everywhere; a twenty-first who never had access; one duplicate row.
 	const leavers = Array.from({ length: 20 }, (_, i) => demoPerson(i + 1));
 	for (const person of leavers) sandbox.addPerson(person);

@@ -1,15 +1,6 @@
 /** `npm run sandbox`: the five emulated systems on their fixed ports, seeded with the demo people. */
-import { DEFAULT_PORTS, DEMO_CREDENTIALS, DEMO_PEOPLE, DEMO_SCOPES, startSandbox } from './index';
+import { DEMO_CREDENTIALS, DEMO_PEOPLE, DEMO_SCOPES, portsFromEnv, startSandbox } from './index';
 import { LOGIN_PATH } from './systems/mudbase';
-
-function portsFromEnv(): Record<keyof typeof DEFAULT_PORTS, number> {
-	const ports = { ...DEFAULT_PORTS } as Record<keyof typeof DEFAULT_PORTS, number>;
-	for (const id of Object.keys(ports) as Array<keyof typeof DEFAULT_PORTS>) {
-		const fromEnv = process.env[`SANDBOX_PORT_${id.toUpperCase()}`];
-		if (fromEnv) ports[id] = Number(fromEnv);
-	}
-	return ports;
-}
 
 async function main(): Promise<void> {
 	const sandbox = await startSandbox({ ports: portsFromEnv() });

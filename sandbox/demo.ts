@@ -69,3 +69,54 @@ export function leaversCsv(people: readonly Partial<DemoPerson>[], delimiter = '
 	for (const p of people) lines.push(CSV_COLUMNS.map((c) => p[c] ?? '').join(delimiter));
 	return `${lines.join('\r\n')}\r\n`;
 }
+
+/** Each system's user-id field of a leavers row. */
+export const USER_ID_FIELD = {
+	productAccess: 'productAccessUser',
+	productBridge: 'productBridgeUserId',
+	ejento: 'ejentoUserId',
+	flashback: 'flashbackUserId',
+	mudbase: 'mudbaseUserId',
+} as const satisfies Record<keyof typeof DEFAULT_PORTS, keyof DemoPerson>;
+
+/** The credential data (as n8n's credential types hold it) for the sandbox at `baseUrls`. */
+export function sandboxCredentialData(
+	baseUrls: Record<keyof typeof DEFAULT_PORTS, string>,
+): Record<string, Record<string, string>> {
+	const c = DEMO_CREDENTIALS;
+	return {
+		productAccessApi: { baseUrl: baseUrls.productAccess, token: c.productAccess.token },
+		productBridgeApi: { baseUrl: baseUrls.productBridge, apiKey: c.productBridge.apiKey },
+		ejentoApi: {
+			baseUrl: baseUrls.ejento,
+			authType: 'bearer',
+			token: c.ejento.token,
+			apiKeyHeader: c.ejento.apiKeyHeader,
+			apiKey: '',
+		},
+		flashbackApi: { baseUrl: baseUrls.flashback, token: c.flashback.token },
+		mudbaseApi: {
+			baseUrl: baseUrls.mudbase,
+			mode: 'login',
+			email: c.mudbase.email,
+			password: c.mudbase.password,
+			loginPath: '/api/auth/login',
+			emailField: 'email',
+			passwordField: 'password',
+			tokenPath: 'token',
+			sessionToken: '',
+		},
+	};
+}
+
+/** The demo's fixed ports, each overridable with SANDBOX_PORT_<SYSTEM>. */
+export function portsFromEnv(
+	env: NodeJS.ProcessEnv = process.env,
+): Record<keyof typeof DEFAULT_PORTS, number> {
+	const ports = { ...DEFAULT_PORTS } as Record<keyof typeof DEFAULT_PORTS, number>;
+	for (const id of Object.keys(ports) as Array<keyof typeof DEFAULT_PORTS>) {
+		const fromEnv = env[`SANDBOX_PORT_${id.toUpperCase()}`];
+		if (fromEnv) ports[id] = Number(fromEnv);
+	}
+	return ports;
+}

@@ -14,7 +14,7 @@ import {
 } from '../../e2e/examples';
 import { N8nInstance } from '../../e2e/n8n';
 import { ensureRuntime, packPackage, REPO_ROOT } from '../../e2e/runtime';
-import { type Sandbox, startSandbox } from '../../sandbox';
+import { type DemoPerson, type Sandbox, startSandbox, USER_ID_FIELD } from '../../sandbox';
 import type { SystemId } from '../../src/systems/types';
 
 export const SYSTEMS: readonly SystemId[] = [
@@ -120,6 +120,12 @@ export function bearerTokensSeen(sandbox: Sandbox, system: SystemId): string[] {
 	return [...tokens];
 }
 
-export function stillMembers(sandbox: Sandbox, system: SystemId, userIds: string[]): string[] {
-	return userIds.filter((id) => sandbox.isDemoMember(system, id));
+/** Every `system:userId` of `people` still a member of the sandbox's demo scopes (ground truth). */
+export function stillMembers(sandbox: Sandbox, people: readonly DemoPerson[]): string[] {
+	return SYSTEMS.flatMap((system) =>
+		people
+			.map((person) => person[USER_ID_FIELD[system]])
+			.filter((id) => sandbox.isDemoMember(system, id))
+			.map((id) => `${system}:${id}`),
+	);
 }

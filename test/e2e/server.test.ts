@@ -9,7 +9,7 @@ import { EXAMPLES, exampleCredentials, WEBHOOK_HEADER, WEBHOOK_PATH } from '../.
 import type { CredentialRecord } from '../../e2e/n8n';
 import { REPO_ROOT } from '../../e2e/runtime';
 import type { GdprReceipt } from '../../src/receipt';
-import { demoPerson, type DemoPerson } from '../../sandbox';
+import { demoPerson, type DemoPerson, USER_ID_FIELD } from '../../sandbox';
 import {
 	bearerTokensSeen,
 	type E2eFixture,
@@ -78,7 +78,7 @@ describe('GDPR erasure webhook in real n8n', () => {
 		expect(Date.parse(receipt.receivedAt)).toBeGreaterThanOrEqual(before - 1000);
 		expect(receipt.statement).toMatch(/^Access removed from Product Access, ProductBridge/);
 		for (const system of SYSTEMS)
-			expect(fx.sandbox.isDemoMember(system, idsOf(subject)[USER_ID[system]])).toBe(false);
+			expect(fx.sandbox.isDemoMember(system, subject[USER_ID_FIELD[system]])).toBe(false);
 
 		const again = await erasureRequest(
 			{ requestId: 'REQ-501b', email: subject.email, ids: idsOf(subject) },
@@ -127,14 +127,6 @@ describe('GDPR erasure webhook in real n8n', () => {
 		expect(fx.sandbox.isDemoMember('ejento', subject.ejentoUserId)).toBe(true);
 	});
 });
-
-const USER_ID = {
-	productAccess: 'productAccessUser',
-	productBridge: 'productBridgeUserId',
-	ejento: 'ejentoUserId',
-	flashback: 'flashbackUserId',
-	mudbase: 'mudbaseUserId',
-} as const;
 
 describe('Credential Test in real n8n (the editor\'s "Test" button)', () => {
 	type TestResult = { data: { status: string; message: string } };

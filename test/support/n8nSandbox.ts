@@ -5,7 +5,7 @@ import { FlashbackApi } from '../../credentials/FlashbackApi.credentials';
 import { MudbaseApi } from '../../credentials/MudbaseApi.credentials';
 import { ProductAccessApi } from '../../credentials/ProductAccessApi.credentials';
 import { ProductBridgeApi } from '../../credentials/ProductBridgeApi.credentials';
-import { DEMO_CREDENTIALS, DEMO_SCOPES, type Sandbox } from '../../sandbox';
+import { DEMO_CREDENTIALS, DEMO_SCOPES, type Sandbox, sandboxCredentialData } from '../../sandbox';
 
 export const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
 	productAccessApi: new ProductAccessApi(),
@@ -18,30 +18,7 @@ export const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
 export function sandboxCredentials(
 	sandbox: Sandbox,
 ): Record<string, ICredentialDataDecryptedObject> {
-	const c = DEMO_CREDENTIALS;
-	return {
-		productAccessApi: { baseUrl: sandbox.baseUrls.productAccess, token: c.productAccess.token },
-		productBridgeApi: { baseUrl: sandbox.baseUrls.productBridge, apiKey: c.productBridge.apiKey },
-		ejentoApi: {
-			baseUrl: sandbox.baseUrls.ejento,
-			authType: 'bearer',
-			token: c.ejento.token,
-			apiKeyHeader: 'X-API-Key',
-			apiKey: '',
-		},
-		flashbackApi: { baseUrl: sandbox.baseUrls.flashback, token: c.flashback.token },
-		mudbaseApi: {
-			baseUrl: sandbox.baseUrls.mudbase,
-			mode: 'login',
-			email: c.mudbase.email,
-			password: c.mudbase.password,
-			loginPath: '/api/auth/login',
-			emailField: 'email',
-			passwordField: 'password',
-			tokenPath: 'token',
-			sessionToken: '',
-		},
-	};
+	return sandboxCredentialData(sandbox.baseUrls);
 }
 
 /** Every secret value of the demo credentials. */
