@@ -22,7 +22,11 @@ function scopeProperties(): INodeProperties[] {
 	for (const id of SYSTEM_IDS) {
 		const system = SYSTEMS[id];
 		for (const field of system.scopeFields) {
-			const label = `${system.displayName} ${field.label[0].toUpperCase()}${field.label.slice(1)}`.replace(/\bid\b/g, 'ID');
+			const label =
+				`${system.displayName} ${field.label[0].toUpperCase()}${field.label.slice(1)}`.replace(
+					/\bid\b/g,
+					'ID',
+				);
 			const show = { systems: [id] };
 			out.push(
 				{
