@@ -156,7 +156,7 @@ describe('Nightly offboarding example in real n8n', () => {
 	});
 
 	it('refreshes short-lived Mudbase JWTs mid-batch at concurrency 8: one login per expiry', async () => {
-		const leavers = people(401, 60);
+		const leavers = people(401, 100);
 		for (const person of leavers) fx.sandbox.addPerson(person);
 		const workflow = loadExample('nightly', fx.n8n.filesDir);
 		workflow.id = 'jwtRefreshNightly';
@@ -179,7 +179,9 @@ describe('Nightly offboarding example in real n8n', () => {
 			},
 		};
 		await fx.n8n.importWorkflows([workflow]);
-		fx.sandbox.mudbase.tokenTtlSeconds = 1;
+		// 2 s tokens: `exp` is a whole second, so a token lives between 1 and 2 s — never so little
+		// that a request sent with a fresh token reaches the emulator after it expired.
+		fx.sandbox.mudbase.tokenTtlSeconds = 2;
 		fx.sandbox.mudbase.revokeTokens(); // the token n8n stored from earlier runs lived 900 s
 		const loginsBefore = fx.sandbox.mudbase.requests.filter((r) => r.route === 'login').length;
 		writeLeavers(leavers);
@@ -187,20 +189,20 @@ describe('Nightly offboarding example in real n8n', () => {
 		fx.sandbox.mudbase.tokenTtlSeconds = 900;
 		expect(result.execution?.status).toBe('success');
 		const report = readReport();
-		expect(countBy(report, (r) => `${r.system}:${r.status}`)).toEqual({ 'mudbase:removed': 60 });
+		expect(countBy(report, (r) => `${r.system}:${r.status}`)).toEqual({ 'mudbase:removed': 100 });
 
 		const logins = fx.sandbox.mudbase.requests
 			.filter((r) => r.route === 'login')
 			.slice(loginsBefore);
 		const ran = result.execution?.data.resultData.runData['Offboard Users'][0].executionTime ?? 0;
 		expect(logins.length).toBeGreaterThanOrEqual(2); // the tokens did expire mid-batch
-		// One login for the revoked token, then at most one per second-long token lifetime.
+		// One login for the revoked token, then at most one per token lifetime (over 1 s each).
 		expect(logins.length).toBeLessThanOrEqual(Math.ceil(ran / 1000) + 1);
-		// Never two logins for one expiry: a token issued at t carries exp = floor(t) + 1 s (JWT times
-		// are whole seconds), and the next login comes only once that second has passed.
+		// Never two logins for one expiry: a token issued at t carries exp = floor(t) + 2 s (JWT times
+		// are whole seconds), and the next login comes only once that moment has passed.
 		const early = logins
 			.slice(1)
-			.filter((login, i) => login.at < (Math.floor(logins[i].at / 1000) + 1) * 1000);
+			.filter((login, i) => login.at < (Math.floor(logins[i].at / 1000) + 2) * 1000);
 		expect(early).toEqual([]);
 		expect(logins.every((l) => l.status === 200)).toBe(true);
 	});
