@@ -14,6 +14,7 @@ export type FaultKind =
 	| 'reset' // the connection is destroyed before any answer
 	| 'hang' // no answer at all until the client gives up
 	| 'html502' // a proxy's HTML error page
+	| 'redirect' // 302 to a page that answers 200 (a moved API or a login page): must not be followed
 	| 'malformed200' // the removal happens, the answer is a truncated body
 	| 'actThenFail'; // the removal happens, the answer is a 500
 
@@ -275,6 +276,13 @@ export abstract class Emulator {
 		record: RecordedRequest,
 	): void {
 		const path = (req.url ?? '').split('?')[0];
+		if (path === MOVED_PATH) {
+			return send(res, record, {
+				status: 200,
+				body: '<html><body>Moved here. Sign in to continue.</body></html>',
+				headers: { 'content-type': 'text/html' },
+			});
+		}
 		if (req.method === 'GET' && path === '/__sandbox/state') {
 			return send(res, record, {
 				status: 200,
@@ -298,12 +306,17 @@ export abstract class Emulator {
 	}
 }
 
+/** Where the `redirect` fault points: a page that answers 200 to anything. */
+export const MOVED_PATH = '/__sandbox/moved';
+
 function faultReply(fault: FaultKind, headers: Record<string, string>): Reply {
 	switch (fault) {
 		case 'status502':
 			return { status: 502, body: { message: 'Bad Gateway' }, headers };
 		case 'status503':
 			return { status: 503, body: { message: 'Service Unavailable' }, headers };
+		case 'redirect':
+			return { status: 302, body: '', headers: { ...headers, location: MOVED_PATH } };
 		case 'html502':
 			return {
 				status: 502,

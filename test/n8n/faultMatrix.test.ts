@@ -15,6 +15,7 @@ import {
 	type Sandbox,
 	startSandbox,
 } from '../../sandbox';
+import { MOVED_PATH } from '../../sandbox/emulator';
 import { runNode } from '../support/n8n';
 import { CREDENTIAL_TYPES, offboardParameters, sandboxCredentials } from '../support/n8nSandbox';
 
@@ -131,5 +132,26 @@ describe('Fault matrix through the Offboard Users node (Flashback emulator, 12 u
 		).length;
 		expect(requests.length).toBeLessThanOrEqual(PEOPLE.length + disturbed + lostAfterActing);
 		expect(sandbox.flashback.unmatchedRequests()).toEqual([]);
+	});
+
+	it('a 3xx redirect to a 200 page is not followed: that pair fails, never retried, the rest removed', async () => {
+		for (const person of PEOPLE) sandbox.addPerson(person);
+		sandbox.flashback.configure({ faults: { script: ['redirect'], rates: {} } });
+		const items = await offboardFlashback();
+		const failed = items.filter((i) => i.json.status === 'failed');
+		expect(failed).toHaveLength(1);
+		expect(failed[0].json).toMatchObject({ httpStatus: 302, attempts: 1 });
+		expect(items.filter((i) => i.json.status === 'removed')).toHaveLength(PEOPLE.length - 1);
+		const redirected = String(failed[0].json.userId);
+		expect(sandbox.isDemoMember('flashback', redirected)).toBe(true);
+		expect(String(failed[0].json.reason)).toMatch(/redirect/i);
+		// The page answers 200 (had it been followed, it would look like success) ...
+		const page = await fetch(`${sandbox.flashback.origin}${MOVED_PATH}`, { method: 'DELETE' });
+		expect(page.status).toBe(200);
+		// ... and was never followed (the one request to it is ours, just now), nor the removal retried.
+		expect(sandbox.flashback.requests.filter((r) => r.rawUrl === MOVED_PATH)).toHaveLength(1);
+		expect(
+			sandbox.flashback.removalRequests().filter((r) => userOf(r) === redirected),
+		).toHaveLength(1);
 	});
 });
