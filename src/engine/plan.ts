@@ -91,6 +91,15 @@ function combinations(
 	return out;
 }
 
+/**
+ * Protected Users match ids case-insensitively too (duplicates do not: `ABC` and `abc` may be two
+ * users). A safety list errs towards protecting: a false match only skips a removal, which the
+ * report shows; a missed one removes someone who was to be kept.
+ */
+function protectKey(value: string): string {
+	return value.trim().toLowerCase();
+}
+
 export class Planner {
 	private readonly sent = new Map<string, number>();
 	private readonly protectedKeys: ReadonlySet<string>;
@@ -99,7 +108,7 @@ export class Planner {
 
 	constructor(private readonly config: PlanConfig) {
 		this.protectedKeys = new Set(
-			(config.protectedUsers ?? []).filter((u) => u.trim() !== '').map(matchKey),
+			(config.protectedUsers ?? []).filter((u) => u.trim() !== '').map(protectKey),
 		);
 		this.separator = config.listSeparator ?? ',';
 		this.bySystem = new Map(config.systems.map((s) => [s.system.id, s]));
@@ -231,15 +240,15 @@ export class Planner {
 				`the credential's own ${plan.system.displayName} account is never removed`,
 			);
 		}
-		const protectedBy = [userKey, email === undefined ? undefined : matchKey(email)].find(
-			(key) => key !== undefined && this.protectedKeys.has(key),
+		const protectedBy = [userId, email].find(
+			(value) => value !== undefined && this.protectedKeys.has(protectKey(value)),
 		);
 		if (protectedBy !== undefined) {
 			return done(
 				normalized,
 				'skipped',
 				'protected',
-				`"${protectedBy}" is in Protected Users: not removed`,
+				`"${matchKey(protectedBy)}" is in Protected Users: not removed`,
 			);
 		}
 		const key = dedupeKey(

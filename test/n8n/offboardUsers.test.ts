@@ -5,7 +5,13 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
 import { processLimiters } from '../../src/engine/limiter';
-import { demoPerson, type DemoPerson, type Sandbox, startSandbox } from '../../sandbox';
+import {
+	demoPerson,
+	type DemoPerson,
+	type Sandbox,
+	startSandbox,
+	USER_ID_FIELD,
+} from '../../sandbox';
 import { addCalendarMonths, type GdprReceipt } from '../../src/receipt';
 import { runNode } from '../support/n8n';
 import {
@@ -146,6 +152,44 @@ describe('Offboard Users in WorkflowExecute', () => {
 			'A GDPR receipt answers one request per incoming item: set Input to Incoming Items',
 		);
 		expect(removalRequests()).toBe(0);
+	});
+
+	it('sends no DELETE for Protected Users, however their email or id is cased or spaced', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const { outputs } = await offboardUsers(people, {
+			options: {
+				// person1 by email (other case, spaces), person2 by its Flashback id (other case).
+				protectedUsers: '  PERSON1@Example.COM ;\n FB_USER_2',
+			},
+		});
+		expect(statusCounts(outputs[0])).toEqual({
+			'productAccess:removed': 2,
+			'productAccess:skipped': 1,
+			'productBridge:removed': 2,
+			'productBridge:skipped': 1,
+			'ejento:removed': 2,
+			'ejento:skipped': 1,
+			'flashback:removed': 1,
+			'flashback:skipped': 2,
+			'mudbase:removed': 2,
+			'mudbase:skipped': 1,
+		});
+		// Ground truth: nothing was sent for person1 anywhere, nor for person2 in Flashback.
+		for (const system of [
+			'productAccess',
+			'productBridge',
+			'ejento',
+			'flashback',
+			'mudbase',
+		] as const) {
+			const sent = sandbox[system]
+				.removalRequests()
+				.map((r) => decodeURIComponent(r.rawUrl) + r.body);
+			expect(sent.filter((r) => r.includes(people[0][USER_ID_FIELD[system]]))).toEqual([]);
+		}
+		expect(sandbox.flashback.isMember('ws_demo', 'fb_user_2')).toBe(true);
+		expect(sandbox.ejento.removalRequests()).toHaveLength(2);
+		expect(sandbox.flashback.removalRequests()).toHaveLength(1);
 	});
 
 	it('reports not_found for people already gone, and warns per system', async () => {
