@@ -32,7 +32,7 @@ export function redactResponse(response: HttpResponse, secrets: readonly string[
 	const headers: Record<string, string> = {};
 	for (const [name, value] of Object.entries(response.headers))
 		headers[name] = redact(value, secrets);
-	return { status: response.status, headers, body: redact(response.body, secrets) };
+	return { ...response, headers, body: redact(response.body, secrets) };
 }
 
 /**

@@ -12,8 +12,8 @@
  *   `maxRetryAfterMs` is a quota: the circuit opens until then and waiting pairs fail fast.
  * - Adaptation without headers: AIMD with a learned ceiling (`adaptiveRate.ts`).
  * - Circuit breaker: `circuitAfterServerErrors` consecutive 5xx open it for every run; after
- *   `cooldown` one probe request decides. A permission 403 or a 401 that survives a credential
- *   refresh opens it for the run that met it (the next run, with a fixed credential, tries again).
+ *   `cooldown` one probe request decides. A permission 403 or a 401 that survives two credential
+ *   refreshes in a row opens it for the run that met it (the next run, with a fixed credential, tries again).
  * - JWT refresh gate (DESIGN §3): n8n refreshes an expirable credential per request, with no
  *   single-flight. So a refreshable system starts with a single probe, and on a 401 it stops
  *   dispatching, waits for in-flight requests, and lets exactly one through that may refresh.
@@ -94,6 +94,8 @@ const INCONCLUSIVE_FOR_AUTH: ReadonlySet<Observation['kind']> = new Set<Observat
 
 /** Share of an announced rate to pace at. */
 const ANNOUNCED_MARGIN = 0.95;
+/** A 401 that survives this many refreshes in a row means the credential itself is refused. */
+const REFRESHES_BEFORE_CIRCUIT = 2;
 
 /** Never pace below this: one request every 10 s still finishes a small batch. */
 const MIN_RATE = 0.1;
@@ -118,6 +120,8 @@ export class SystemLimiter {
 	private consecutiveServerErrors = 0;
 	private circuit: Circuit = { state: 'closed' };
 	private gate: Gate;
+	/** Refresh probes answered 401 since the credential last worked. */
+	private refreshesRejected = 0;
 	private pumping = false;
 	private wakeUp: AbortController | undefined;
 
@@ -348,12 +352,21 @@ export class SystemLimiter {
 		if (kind === 'unauthorized' && this.refreshable && !wasRefreshProbe) {
 			if (this.gate === 'open') this.gate = 'probe-needed';
 			advice = 'retry-free';
+		} else if (
+			kind === 'unauthorized' &&
+			wasRefreshProbe &&
+			this.refreshesRejected++ < REFRESHES_BEFORE_CIRCUIT - 1
+		) {
+			// A token can die between its login and the retry carrying it (a whole-second `exp`, a
+			// clock a little ahead): one more refresh before calling the credential wrong.
+			this.gate = 'probe-needed';
+			advice = 'retry-free';
 		} else if (kind === 'unauthorized') {
 			this.openForRun(
 				runId,
 				wasRefreshProbe ? `${reason} (also after refreshing the credential)` : reason,
 			);
-		} else if (kind === 'forbidden') {
+		} else if (kind === 'forbidden' || kind === 'login_refused') {
 			this.openForRun(runId, reason);
 		} else if (
 			serverTrouble &&
@@ -374,6 +387,7 @@ export class SystemLimiter {
 			// Only an answer the system gave after checking the token proves it works; a 5xx, 429 or
 			// lost answer may come from in front of the auth check, so the next request probes again.
 			this.gate = INCONCLUSIVE_FOR_AUTH.has(kind) ? 'probe-needed' : 'open';
+			if (this.gate === 'open') this.refreshesRejected = 0;
 		}
 		this.kick();
 		return advice;
@@ -418,6 +432,7 @@ export class SystemLimiter {
 		this.runCircuits.set(runId, reason);
 		// The next run's first request must be allowed to refresh the credential again.
 		if (this.refreshable) this.gate = 'probe-needed';
+		this.refreshesRejected = 0;
 	}
 
 	private refuseCircuitedRuns(): void {

@@ -24,6 +24,7 @@ interface AxiosLikeError {
 	code?: string;
 	message?: string;
 	response?: { status: number; headers?: Record<string, unknown>; data?: unknown };
+	config?: { url?: string };
 	cause?: unknown;
 }
 
@@ -64,7 +65,12 @@ export function createN8nTransport(context: N8nRequestContext, credentialType: s
 				const axiosError = findAxiosError(error);
 				if (axiosError?.response) {
 					const { status, headers, data } = axiosError.response;
-					return { status, headers: lowerCaseHeaders(headers ?? {}), body: bodyText(data) };
+					const answer = { status, headers: lowerCaseHeaders(headers ?? {}), body: bodyText(data) };
+					// Another URL answered: the credential's login, run by n8n to refresh the token.
+					const answeredUrl = axiosError.config?.url;
+					return answeredUrl !== undefined && answeredUrl !== request.url
+						? { ...answer, fromLogin: true }
+						: answer;
 				}
 				throw toTransportError(axiosError ?? (error as AxiosLikeError));
 			}

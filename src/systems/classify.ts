@@ -16,6 +16,7 @@ const STATUS_OF: Record<VerdictKind, AnswerStatus> = {
 	not_there: 'not_found',
 	self_removal: 'skipped',
 	unauthorized: 'failed',
+	login_refused: 'failed',
 	forbidden: 'failed',
 	wrong_scope: 'failed',
 	rejected: 'failed',
@@ -123,6 +124,12 @@ export function classifyResponse(
 
 	const message = vendorMessage(response.body);
 	const said = `${status}: ${message}`;
+	// The login's answer says nothing about the user; only a busy login (429, 5xx) is worth a retry.
+	if (response.fromLogin && status !== 429 && status < 500)
+		return verdict(
+			'login_refused',
+			`${name} refused the credential's login (${said}): check the email and password`,
+		);
 	if (status === 401)
 		return verdict(
 			'unauthorized',

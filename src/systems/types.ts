@@ -14,6 +14,7 @@ export type VerdictKind =
 	| 'not_there' // the system's "not there" signature
 	| 'self_removal' // the credential's own account (Flashback refuses it)
 	| 'unauthorized' // 401: token or key rejected
+	| 'login_refused' // the credential's login (JWT refresh) was refused: wrong email or password
 	| 'forbidden' // permission 403
 	| 'wrong_scope' // the system's answer for an unknown product / workspace / chat
 	| 'rejected' // any other 4xx: validation, ambiguous answers

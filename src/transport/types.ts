@@ -26,6 +26,11 @@ export interface HttpResponse {
 	headers: Record<string, string>;
 	/** The body as text, undecoded: classifiers decide what a well-formed answer is. */
 	body: string;
+	/**
+	 * The answer came from the credential's login (n8n's `preAuthentication` refreshing a JWT), not
+	 * from the system's endpoint: the request itself was never sent with a fresh token.
+	 */
+	fromLogin?: true;
 }
 
 /** Why no HTTP answer came back. Every kind may have reached the server: none proves "not sent". */

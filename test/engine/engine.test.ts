@@ -717,7 +717,48 @@ describe('JWT refresh gate (Mudbase)', () => {
 		);
 	});
 
-	it('opens the circuit when a 401 survives the refresh', async () => {
+	it('refreshes once more when the refreshed token had already expired on arrival (a login just before its whole-second exp)', async () => {
+		let expiresAt = -Infinity;
+		const logins: number[] = [];
+		const fake = new FakeSystem(
+			clock,
+			(sent) => {
+				if (clock.now() < expiresAt) return MUDBASE_OK;
+				if (!sent.request.allowCredentialRefresh)
+					return { status: 401, body: { message: 'Authentication required or invalid token' } };
+				logins.push(clock.now());
+				// The first login's token dies before the retry carrying it arrives; the second lives.
+				expiresAt = logins.length === 1 ? clock.now() : clock.now() + 60_000;
+				return logins.length === 1
+					? { status: 401, body: { message: 'Authentication required or invalid token' } }
+					: MUDBASE_OK;
+			},
+			50,
+		);
+		const outcomes = await clock.run(
+			collect(
+				newRun(pairsFor('mudbase', 20), {
+					systems: {
+						mudbase: runtimeFor('mudbase', fake.transport, {
+							refreshableCredential: true,
+							limits: { maxConcurrency: 8 },
+						}),
+					},
+					clock,
+					limiters,
+				}),
+			),
+		);
+		expect(statuses(outcomes)).toEqual({ removed: 20 });
+		expect(logins).toHaveLength(2);
+		expect(fake.sent.slice(0, 2).map((s) => s.request.allowCredentialRefresh)).toEqual([
+			true,
+			true,
+		]);
+		expect(fake.sent).toHaveLength(21);
+	});
+
+	it('opens the circuit when a 401 survives two refreshes in a row', async () => {
 		const { fake, logins } = jwtSystem(1_000, true);
 		const outcomes = await clock.run(
 			collect(
@@ -733,8 +774,8 @@ describe('JWT refresh gate (Mudbase)', () => {
 				}),
 			),
 		);
-		expect(fake.sent).toHaveLength(1);
-		expect(logins).toHaveLength(1);
+		expect(fake.sent).toHaveLength(2);
+		expect(logins).toHaveLength(2);
 		expect(statuses(outcomes)).toEqual({ failed: 20 });
 		const rejected =
 			'Mudbase rejected the credential (401: Authentication required or invalid token): check the token or API key';

@@ -103,6 +103,14 @@ describe.each(Object.keys(NODES) as SystemId[])('%s node', (system) => {
 		// One request, then the circuit: Mudbase's login is refused before any removal is sent.
 		expect(sandbox[system].removalRequests()).toHaveLength(system === 'mudbase' ? 0 : 1);
 		expect(String(outputs[0][1].json.reason)).toMatch(/paused/);
+		if (system === 'mudbase') {
+			expect(outputs[0][0].json.reason).toBe(
+				"Mudbase refused the credential's login (401: Invalid email or password): check the email and password",
+			);
+			// One request from us; n8n 2.40.7 itself logs in twice for it (its first login's 401
+			// triggers its own refresh). A refused login opens the circuit: no third or fourth login.
+			expect(sandbox.mudbase.requests.filter((r) => r.rawUrl.endsWith('/login'))).toHaveLength(2);
+		}
 		expect(JSON.stringify(run)).not.toContain('wrong-password');
 	});
 

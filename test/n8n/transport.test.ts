@@ -59,6 +59,19 @@ class ProbeJwtApi implements ICredentialType {
 	};
 }
 
+/** Like ProbeJwtApi, but its login is a real request, which the probe server refuses. */
+class ProbeRefusedLoginApi extends ProbeJwtApi {
+	override name = 'probeRefusedLoginApi';
+	override displayName = 'Probe refused login';
+	override async preAuthentication(
+		this: IHttpRequestHelper,
+	): Promise<ICredentialDataDecryptedObject> {
+		logins++;
+		await this.helpers.httpRequest({ method: 'POST', url: `${base}/login`, json: true });
+		return { sessionToken: 'never' };
+	}
+}
+
 /** Sends each item's `request` through the adapter and returns what came back, or the transport error. */
 class AdapterProbe implements INodeType {
 	description: INodeType['description'] = {
@@ -73,6 +86,7 @@ class AdapterProbe implements INodeType {
 		credentials: [
 			{ name: 'probeBearerApi', required: false },
 			{ name: 'probeJwtApi', required: false },
+			{ name: 'probeRefusedLoginApi', required: false },
 		],
 		properties: [
 			{
@@ -164,6 +178,10 @@ beforeAll(async () => {
 				res.writeHead(fresh ? 200 : 401, { 'content-type': 'application/json' });
 				return res.end(JSON.stringify(fresh ? { success: true } : { message: 'token expired' }));
 			}
+			if (url === '/login') {
+				res.writeHead(401, { 'content-type': 'application/json' });
+				return res.end(JSON.stringify({ message: 'Invalid email or password' }));
+			}
 			if (url === '/reset') return req.socket.destroy();
 			if (url === '/hang') return; // never answers
 			res.writeHead(200);
@@ -193,10 +211,14 @@ async function probe(requests: HttpRequest[], options: { credentialType?: string
 	const credentials: Record<string, ICredentialDataDecryptedObject> =
 		credentialType === 'probeBearerApi'
 			? { probeBearerApi: { token: 'tok_secret' } }
-			: { probeJwtApi: { sessionToken: 'stale' } };
+			: { [credentialType]: { sessionToken: 'stale' } };
 	const { outputs, run, credentialsHelper } = await runNode({
 		nodeType: new AdapterProbe(),
-		credentialTypes: { probeBearerApi: new ProbeBearerApi(), probeJwtApi: new ProbeJwtApi() },
+		credentialTypes: {
+			probeBearerApi: new ProbeBearerApi(),
+			probeJwtApi: new ProbeJwtApi(),
+			probeRefusedLoginApi: new ProbeRefusedLoginApi(),
+		},
 		credentials,
 		items: requests.map((r) => ({ json: { request: r as unknown as INodeExecutionData['json'] } })),
 		parameters: { credentialType },
@@ -300,6 +322,24 @@ describe('createN8nTransport over n8n-core httpRequestWithAuthentication', () =>
 		});
 		expect(logins).toBe(1);
 		expect(seen).toHaveLength(2);
+	});
+
+	it("marks the login's own refusal as coming from the login, not from the system", async () => {
+		const { items } = await probe([request('/refresh', { allowCredentialRefresh: true })], {
+			credentialType: 'probeRefusedLoginApi',
+		});
+		expect(items[0]).toEqual({
+			response: {
+				status: 401,
+				headers: expect.objectContaining({ 'content-type': 'application/json' }),
+				body: JSON.stringify({ message: 'Invalid email or password' }),
+				fromLogin: true,
+			},
+		});
+		expect(seen.map((s) => `${s.method} ${s.url} ${s.authorization}`)).toEqual([
+			'DELETE /refresh Bearer stale',
+			'POST /login undefined',
+		]);
 	});
 
 	it('without allowCredentialRefresh a 401 is just an answer: no refresh, one request', async () => {

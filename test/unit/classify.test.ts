@@ -166,6 +166,29 @@ describe('classifyResponse', () => {
 		});
 	});
 
+	it('reads the credential\'s refused login as login_refused, even when it looks like "not there"', () => {
+		const login = (status: number, body: unknown): HttpResponse => ({
+			...answer(status, body),
+			fromLogin: true,
+		});
+		expect(classifyResponse(mudbase, login(401, { message: 'Invalid email or password' }))).toEqual(
+			{
+				kind: 'login_refused',
+				status: 'failed',
+				httpStatus: 401,
+				reason:
+					"Mudbase refused the credential's login (401: Invalid email or password): check the email and password",
+			},
+		);
+		// Mudbase's own "not there" answer, but from the login: it says nothing about the user.
+		const notThere = { message: 'User is not a participant of this chat' };
+		expect(classifyResponse(mudbase, answer(400, notThere)).kind).toBe('not_there');
+		expect(classifyResponse(mudbase, login(400, notThere)).kind).toBe('login_refused');
+		// A busy login is retried like any busy answer.
+		expect(classifyResponse(mudbase, login(503, {})).kind).toBe('server_error');
+		expect(classifyResponse(mudbase, login(429, {})).kind).toBe('rate_limited');
+	});
+
 	it('uses a replacement "not there" signature when the user sets one', () => {
 		const custom = { notThere: { status: 410, message: /gone/i } };
 		expect(
