@@ -1,4 +1,5 @@
-import { CsvFileError, type CsvRow, readCsvRows } from '../../src/csv';
+import { Readable } from 'node:stream';
+import { CsvFileError, type CsvRow, csvInputRows, readCsvRows } from '../../src/csv';
 
 async function read(
 	input: string | Uint8Array | Array<string | Uint8Array>,
@@ -105,6 +106,46 @@ describe('readCsvRows', () => {
 		const headers: unknown[] = [];
 		expect(await read('email;flashbackUserId\r\n', (h) => headers.push(h))).toEqual([]);
 		expect(headers).toEqual([{ columns: ['email', 'flashbackUserId'], delimiter: ';' }]);
+	});
+
+	it.each([
+		['no header row', 'a@x.io,fb1\nb@x.io,fb2\nc@x.io,fb3\n', '"a@x.io", "fb1"'],
+		[
+			'a wrong delimiter',
+			'email:flashbackUserId\na@x.io:fb1\nb@x.io:fb2\n',
+			'"email:flashbackUserId"',
+		],
+	])(
+		'refuses a file with %s: no column this run reads, nothing yielded',
+		async (_, text, start) => {
+			const rows: unknown[] = [];
+			const error = await (async () => {
+				for await (const row of csvInputRows(Readable.from([Buffer.from(text)]), [
+					'email',
+					'flashbackUserId',
+				]))
+					rows.push(row);
+			})().catch((e: unknown) => e);
+			expect(rows).toEqual([]);
+			expect(error).toBeInstanceOf(CsvFileError);
+			expect((error as Error).message).toBe(
+				`The CSV header has none of the columns this run reads (email, flashbackUserId); it starts with: ${start}. The first line must be the header row. Nothing was removed.`,
+			);
+		},
+	);
+
+	it('reads one big chunk in pieces, even where a piece ends inside a surrogate pair', async () => {
+		// One 200 KB chunk (as n8n hands over an in-memory binary); the parser is fed pieces of it.
+		const ids = Array.from({ length: 3_000 }, (_, i) => `${'🚀'.repeat(30)}${i}`);
+		const rows = ids.map((id, i) => `p${i}@x.io,${id}`).join('\n');
+		let text = '';
+		for (const pad of ['', 'x', 'xx']) {
+			text = `email,flashbackUserId\n${pad}${rows}\n`;
+			if (/[\ud800-\udbff]/.test(text[64 * 1024 - 1])) break;
+		}
+		expect(text.charCodeAt(64 * 1024 - 1)).toBeGreaterThanOrEqual(0xd800); // the case is real
+		const read_ = await read(text);
+		expect(read_.map((r) => r.fields.flashbackUserId)).toEqual(ids);
 	});
 
 	it('keeps cells byte for byte: leading =, +, -, @, TAB, quotes', async () => {
