@@ -16,7 +16,8 @@ export type FaultKind =
 	| 'html502' // a proxy's HTML error page
 	| 'redirect' // 302 to a page that answers 200 (a moved API or a login page): must not be followed
 	| 'malformed200' // the removal happens, the answer is a truncated body
-	| 'actThenFail'; // the removal happens, the answer is a 500
+	| 'actThenFail' // the removal happens, the answer is a 500
+	| 'echo' // a 500 whose message echoes the request, credentials included (a careless error page)
 
 /** Faults that happen after the removal took effect. */
 const AFTER_ACTING: ReadonlySet<FaultKind> = new Set(['malformed200', 'actThenFail']);
@@ -237,6 +238,14 @@ export abstract class Emulator {
 				// Held until the client gives up or the emulator closes: the socket is destroyed then.
 				await new Promise<void>((resolve) => res.on('close', resolve));
 				return;
+			}
+			if (fault === 'echo') {
+				const echoed = { url: record.rawUrl, headers: ctx.headers, body: ctx.body };
+				return send(res, record, {
+					status: 500,
+					body: { message: `Unhandled error for request ${JSON.stringify(echoed)}` },
+					headers: { ...limitHeaders, 'x-echo-authorization': ctx.headers.authorization ?? '' },
+				});
 			}
 			if (fault && !AFTER_ACTING.has(fault))
 				return send(res, record, faultReply(fault, limitHeaders));

@@ -12,11 +12,15 @@
  *   `maxRetryAfterMs` is a quota: the circuit opens until then and waiting pairs fail fast.
  * - Adaptation without headers: AIMD with a learned ceiling (`adaptiveRate.ts`).
  * - Circuit breaker: `circuitAfterServerErrors` consecutive 5xx open it for every run; after
- *   `cooldown` one probe request decides. A permission 403 or a 401 that survives two credential
- *   refreshes in a row opens it for the run that met it (the next run, with a fixed credential, tries again).
+ *   `cooldown` one probe request decides. A permission 403, a refused login, or a 401 that
+ *   survives two credential refreshes in a row opens it for the run that met it (the next run,
+ *   with a fixed credential, tries again).
+ * - Credential probe: a system's first request (and the first of a run after a credential circuit)
+ *   goes alone; the rest follow once an answer shows the credential is accepted. A wrong token or
+ *   scope so costs one request, not one per concurrent slot.
  * - JWT refresh gate (DESIGN §3): n8n refreshes an expirable credential per request, with no
- *   single-flight. So a refreshable system starts with a single probe, and on a 401 it stops
- *   dispatching, waits for in-flight requests, and lets exactly one through that may refresh.
+ *   single-flight. So on a 401 a refreshable system stops dispatching, waits for in-flight
+ *   requests, and lets exactly one through that may refresh (the same single probe).
  *
  * Concurrency is counted here rather than with p-limit: fairness needs the scheduler to choose which
  * run's request goes next and the gate needs "nothing in flight", and p-limit's FIFO queue offers
@@ -135,7 +139,7 @@ export class SystemLimiter {
 		this.tokens = settings.burst;
 		this.lastRefill = clock.now();
 		this.adaptive = new AdaptiveRate(settings.ratePerSecond, clock.now(), MIN_RATE);
-		this.gate = refreshable ? 'probe-needed' : 'open';
+		this.gate = 'probe-needed';
 	}
 
 	/** A later run's settings win (the user edited them); learned limits are kept. */
@@ -314,8 +318,9 @@ export class SystemLimiter {
 		waiter.cleanup();
 		this.tokens -= 1;
 		this.inFlight++;
-		const allowRefresh = this.gate === 'probe-needed';
-		if (allowRefresh) this.gate = 'probing';
+		const credentialProbe = this.gate === 'probe-needed';
+		if (credentialProbe) this.gate = 'probing';
+		const allowRefresh = credentialProbe && this.refreshable;
 		const circuitProbe = this.circuit.state === 'half-open';
 		if (this.circuit.state === 'half-open') this.circuit.probing = true;
 		let released = false;
@@ -325,7 +330,7 @@ export class SystemLimiter {
 			release: (observation) => {
 				if (released) return 'ok';
 				released = true;
-				return this.release(observation, waiter.runId, sentAt, allowRefresh, circuitProbe);
+				return this.release(observation, waiter.runId, sentAt, credentialProbe, circuitProbe);
 			},
 		});
 	}
@@ -334,9 +339,10 @@ export class SystemLimiter {
 		observation: Observation,
 		runId: string,
 		sentAt: number,
-		wasRefreshProbe: boolean,
+		wasCredentialProbe: boolean,
 		wasCircuitProbe: boolean,
 	): ReleaseAdvice {
+		const wasRefreshProbe = wasCredentialProbe && this.refreshable;
 		this.inFlight--;
 		const now = this.clock.now();
 		let advice: ReleaseAdvice = 'ok';
@@ -383,7 +389,7 @@ export class SystemLimiter {
 			else this.circuit.probing = false;
 		}
 
-		if (wasRefreshProbe && this.gate === 'probing') {
+		if (wasCredentialProbe && this.gate === 'probing') {
 			// Only an answer the system gave after checking the token proves it works; a 5xx, 429 or
 			// lost answer may come from in front of the auth check, so the next request probes again.
 			this.gate = INCONCLUSIVE_FOR_AUTH.has(kind) ? 'probe-needed' : 'open';
@@ -430,8 +436,8 @@ export class SystemLimiter {
 
 	private openForRun(runId: string, reason: string): void {
 		this.runCircuits.set(runId, reason);
-		// The next run's first request must be allowed to refresh the credential again.
-		if (this.refreshable) this.gate = 'probe-needed';
+		// The next run's first request probes the credential again (and may refresh it).
+		this.gate = 'probe-needed';
 		this.refreshesRejected = 0;
 	}
 

@@ -128,7 +128,11 @@ export function classifyResponse(
 	if (response.fromLogin && status !== 429 && status < 500)
 		return verdict(
 			'login_refused',
-			`${name} refused the credential's login (${said}): check the email and password`,
+			`${name} refused the credential's login (${said}): ${
+				status === 404 || status === 405
+					? 'check the base URL and the login path'
+					: 'check the email and password'
+			}`,
 		);
 	if (status === 401)
 		return verdict(

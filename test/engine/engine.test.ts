@@ -53,8 +53,9 @@ describe('a run', () => {
 		expect(new Set(outcomes.map((o) => o.pairId)).size).toBe(10);
 		expect(statuses(outcomes)).toEqual({ removed: 10 });
 		expect(fake.maxInFlight).toBe(2);
-		// Two at a time, 100 ms each: outcomes arrive in five waves, not all at the end.
-		expect(arrivals).toEqual([100, 100, 200, 200, 300, 300, 400, 400, 500, 500]);
+		// The first request probes the credential alone; then two at a time, 100 ms each: outcomes
+		// arrive in waves, not all at the end.
+		expect(arrivals).toEqual([100, 200, 200, 300, 300, 400, 400, 500, 500, 600]);
 	});
 
 	it('runs every system side by side', async () => {

@@ -184,6 +184,9 @@ describe('classifyResponse', () => {
 		const notThere = { message: 'User is not a participant of this chat' };
 		expect(classifyResponse(mudbase, answer(400, notThere)).kind).toBe('not_there');
 		expect(classifyResponse(mudbase, login(400, notThere)).kind).toBe('login_refused');
+		expect(classifyResponse(mudbase, login(404, '<h1>Not Found</h1>')).reason).toBe(
+			"Mudbase refused the credential's login (404: Not Found): check the base URL and the login path",
+		);
 		// A busy login is retried like any busy answer.
 		expect(classifyResponse(mudbase, login(503, {})).kind).toBe('server_error');
 		expect(classifyResponse(mudbase, login(429, {})).kind).toBe('rate_limited');
