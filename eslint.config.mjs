@@ -27,7 +27,14 @@ export default [
 		},
 	},
 	{
-		files: ['sandbox/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'e2e/**/*.ts', 'e2e/**/*.cjs'],
+		files: [
+			'sandbox/**/*.ts',
+			'test/**/*.ts',
+			'bench/**/*.ts',
+			'e2e/**/*.ts',
+			'e2e/**/*.cjs',
+			'scripts/**/*.ts',
+		],
 		rules: {
 			// The sandbox prints its URLs, benchmarks print their tables: both are command-line programs.
 			'no-console': 'off',
@@ -44,7 +51,7 @@ export default [
 		},
 	},
 	{
-		files: ['e2e/**/*.ts', 'test/e2e/**/*.ts', 'test/support/globalSetup.ts'],
+		files: ['e2e/**/*.ts', 'test/e2e/**/*.ts', 'test/support/globalSetup.ts', 'scripts/**/*.ts'],
 		rules: {
 			// The real-n8n harness starts n8n, npm and Chromium as child processes; it is never
 			// shipped (package.json "files" is dist/ only) and only runs fixed commands.

@@ -18,6 +18,8 @@ export type FaultKind =
 	| 'malformed200' // the removal happens, the answer is a truncated body
 	| 'actThenFail' // the removal happens, the answer is a 500
 	| 'echo' // a 500 whose message echoes the request, credentials included (a careless error page)
+	| 'retryAfterPast' // 429 with a Retry-After date a minute in the past (a skewed clock): retry now
+	| 'retryAfterHuge'; // 429 with Retry-After: 86400 (a daily quota): beyond any sane wait
 
 /** Faults that happen after the removal took effect. */
 const AFTER_ACTING: ReadonlySet<FaultKind> = new Set(['malformed200', 'actThenFail']);
@@ -326,6 +328,18 @@ function faultReply(fault: FaultKind, headers: Record<string, string>): Reply {
 			return { status: 503, body: { message: 'Service Unavailable' }, headers };
 		case 'redirect':
 			return { status: 302, body: '', headers: { ...headers, location: MOVED_PATH } };
+		case 'retryAfterPast':
+			return {
+				status: 429,
+				body: { message: 'Too Many Requests' },
+				headers: { ...headers, 'retry-after': new Date(Date.now() - 60_000).toUTCString() },
+			};
+		case 'retryAfterHuge':
+			return {
+				status: 429,
+				body: { message: 'Daily quota exceeded' },
+				headers: { ...headers, 'retry-after': '86400' },
+			};
 		case 'html502':
 			return {
 				status: 502,

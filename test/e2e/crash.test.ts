@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { EXAMPLES } from '../../e2e/examples';
 import { parseReport } from '../../e2e/reportTable';
 import { demoPerson, leaversCsv } from '../../sandbox';
+import { recordReliability } from '../support/reliability';
 import { type E2eFixture, startFixture, stillMembers, SYSTEMS } from './fixture';
 
 jest.setTimeout(240_000);
@@ -52,14 +53,23 @@ describe('Crash and resume in real n8n', () => {
 		const report = parseReport(readFileSync(join(fx.n8n.filesDir, reports[0]), 'utf8'));
 		const counts: Record<string, number> = {};
 		for (const record of report) counts[record.status] = (counts[record.status] ?? 0) + 1;
+		const acted = SYSTEMS.map(
+			(system) => fx.sandbox[system].removalRequests().filter((r) => r.acted).length,
+		);
+		const left = stillMembers(fx.sandbox, leavers);
+		recordReliability({
+			table: 'Crash and resume',
+			case: `n8n SIGKILLed after ${removedBeforeCrash} of ${total} removals, then the same workflow run again`,
+			expected: `second run: removed ${total - removedBeforeCrash}, not_found ${removedBeforeCrash} · 60 acting DELETEs per system · nobody left`,
+			observed: `second run: ${Object.entries(counts)
+				.map(([s, n]) => `${s} ${n}`)
+				.join(', ')} · acting DELETEs per system ${acted.join('/')} · ${left.length} left`,
+		});
 		expect(counts).toEqual({ removed: total - removedBeforeCrash, not_found: removedBeforeCrash });
 
 		// Ground truth: nobody left anywhere, and every user was removed by exactly one request.
-		for (const system of SYSTEMS) {
-			const acted = fx.sandbox[system].removalRequests().filter((r) => r.acted);
-			expect([system, acted.length]).toEqual([system, leavers.length]);
-		}
-		expect(stillMembers(fx.sandbox, leavers)).toEqual([]);
+		expect(acted).toEqual(SYSTEMS.map(() => leavers.length));
+		expect(left).toEqual([]);
 		for (const report of reports) rmSync(join(fx.n8n.filesDir, report));
 	});
 });

@@ -9,6 +9,7 @@ import { EXAMPLES, loadExample } from '../../e2e/examples';
 import type { ExecutionResult } from '../../e2e/n8n';
 import { parseReport, type ReportRecord } from '../../e2e/reportTable';
 import { demoPerson, type DemoPerson, leaversCsv } from '../../sandbox';
+import { recordReliability } from '../support/reliability';
 import {
 	bearerTokensSeen,
 	type E2eFixture,
@@ -195,16 +196,48 @@ describe('Nightly offboarding example in real n8n', () => {
 			.filter((r) => r.route === 'login')
 			.slice(loginsBefore);
 		const ran = result.execution?.data.resultData.runData['Offboard Users'][0].executionTime ?? 0;
+		const early = logins
+			.slice(1)
+			.filter((login, i) => login.at < (Math.floor(logins[i].at / 1000) + 2) * 1000);
+		recordReliability({
+			table: 'Auth',
+			case: 'real n8n: Mudbase tokens living 1–2 s, 100 removals at concurrency 8',
+			expected: `removed 100 · logins ≥ 2 and ≤ ⌈run s⌉ + 1 · none before the previous token's exp`,
+			observed: `${Object.entries(countBy(report, (r) => r.status))
+				.map(([s, n]) => `${s} ${n}`)
+				.join(
+					', ',
+				)} · ${logins.length} logins in ${(ran / 1000).toFixed(1)} s · ${early.length} early`,
+		});
 		expect(logins.length).toBeGreaterThanOrEqual(2); // the tokens did expire mid-batch
 		// One login for the revoked token, then at most one per token lifetime (over 1 s each).
 		expect(logins.length).toBeLessThanOrEqual(Math.ceil(ran / 1000) + 1);
 		// Never two logins for one expiry: a token issued at t carries exp = floor(t) + 2 s (JWT times
 		// are whole seconds), and the next login comes only once that moment has passed.
-		const early = logins
-			.slice(1)
-			.filter((login, i) => login.at < (Math.floor(logins[i].at / 1000) + 2) * 1000);
 		expect(early).toEqual([]);
 		expect(logins.every((l) => l.status === 200)).toBe(true);
+	});
+
+	it('fails every pair and raises the alerts when every system echoes the request, credentials included, in a 500', async () => {
+		const leavers = people(501, 3);
+		for (const person of leavers) fx.sandbox.addPerson(person);
+		for (const system of SYSTEMS)
+			fx.sandbox[system].configure({ faults: { script: [], rates: { echo: 1 } } });
+		writeLeavers(leavers);
+		let execution;
+		try {
+			execution = await runNightly();
+		} finally {
+			for (const system of SYSTEMS)
+				fx.sandbox[system].configure({ faults: { script: [], rates: {} } });
+		}
+		const report = readReport();
+		expect(countBy(report, (r) => r.status)).toEqual({ failed: 15 });
+		expect(nodeOutput(execution, 'Alert on failures')).toHaveLength(15);
+		// The echo did carry the credentials: the test below proves none of it was kept.
+		const echoed = fx.sandbox.productAccess.removalRequests().filter((r) => r.fault === 'echo');
+		expect(echoed.length).toBeGreaterThan(0);
+		expect(stillMembers(fx.sandbox, leavers)).toHaveLength(15);
 	});
 
 	it('runs the one-user, one-system example: the Flashback node removes its user', async () => {
@@ -232,7 +265,14 @@ describe('Nightly offboarding example in real n8n', () => {
 		];
 		expect(files.some((f) => f.endsWith('database.sqlite'))).toBe(true);
 		expect(fx.n8n.log()).toContain('debug'); // the log really is at debug level
-		expect(secretOccurrences(files, [...fx.secrets, ...jwts])).toEqual([]);
+		const found = secretOccurrences(files, [...fx.secrets, ...jwts]);
+		recordReliability({
+			table: 'Secrets',
+			case: `real n8n, after every run above (clean, re-run, hostile id, faults, JWT expiry, echoing 500s): ${files.length} files — database, WAL, config, binary data, reports, debug log`,
+			expected: `0 occurrences of the ${fx.secrets.length} credential secrets and the ${jwts.length} JWTs n8n obtained`,
+			observed: `${found.length} occurrences`,
+		});
+		expect(found).toEqual([]);
 		// n8n itself was refused every host outside loopback it tried (its own update/telemetry).
 		expect(fx.n8n.blockedHosts().filter((h) => !h.endsWith('n8n.io'))).toEqual([]);
 	});

@@ -1,6 +1,7 @@
 /**
  * The engine's rules on a virtual clock with scripted systems: no real sleeps, exact timing.
  */
+import { counted, recordReliability } from '../support/reliability';
 import { LimiterRegistry } from '../../src/engine/limiter';
 import type { PairOutcome } from '../../src/engine/outcome';
 import { TokenBucket } from '../../sandbox/rateLimit';
@@ -661,8 +662,14 @@ describe('JWT refresh gate (Mudbase)', () => {
 				}),
 			),
 		);
-		expect(statuses(outcomes)).toEqual({ removed: 300 });
 		const span = clock.now() - fake.sent[0].at;
+		recordReliability({
+			table: 'Auth',
+			case: 'engine, virtual clock: 1 s JWTs, 300 removals at concurrency 8',
+			expected: 'removed 300 · logins ≤ ⌈span s⌉ + 1 · no login while a token was valid',
+			observed: `${counted(outcomes.map((o) => o.status))} · ${logins.length} logins over ${(span / 1000).toFixed(1)} s · ${logins.filter((l) => l.previousStillValid).length} while valid`,
+		});
+		expect(statuses(outcomes)).toEqual({ removed: 300 });
 		expect(logins.length).toBeGreaterThanOrEqual(3); // the token really expired mid-batch
 		expect(logins.length).toBeLessThanOrEqual(Math.ceil(span / 1_000) + 1);
 		expect(logins.filter((l) => l.previousStillValid)).toEqual([]); // never a second login for one expiry
@@ -750,6 +757,12 @@ describe('JWT refresh gate (Mudbase)', () => {
 				}),
 			),
 		);
+		recordReliability({
+			table: 'Auth',
+			case: 'engine: the refreshed token had expired on arrival (login just before its exp)',
+			expected: 'removed 20 · 2 logins · no circuit',
+			observed: `${counted(outcomes.map((o) => o.status))} · ${logins.length} logins`,
+		});
 		expect(statuses(outcomes)).toEqual({ removed: 20 });
 		expect(logins).toHaveLength(2);
 		expect(fake.sent.slice(0, 2).map((s) => s.request.allowCredentialRefresh)).toEqual([
@@ -775,6 +788,12 @@ describe('JWT refresh gate (Mudbase)', () => {
 				}),
 			),
 		);
+		recordReliability({
+			table: 'Auth',
+			case: 'engine: a 401 that survives two refreshes (the token is never accepted)',
+			expected: 'failed 20 · 2 requests · 2 logins · one clear reason',
+			observed: `${counted(outcomes.map((o) => o.status))} · ${fake.sent.length} requests · ${logins.length} logins · "${outcomes[0].reason}"`,
+		});
 		expect(fake.sent).toHaveLength(2);
 		expect(logins).toHaveLength(2);
 		expect(statuses(outcomes)).toEqual({ failed: 20 });

@@ -17,6 +17,7 @@ import {
 } from '../../sandbox';
 import { MOVED_PATH } from '../../sandbox/emulator';
 import { runNode } from '../support/n8n';
+import { counted, recordReliability } from '../support/reliability';
 import { CREDENTIAL_TYPES, offboardParameters, sandboxCredentials } from '../support/n8nSandbox';
 
 jest.setTimeout(60_000);
@@ -47,6 +48,7 @@ const faults = (rates: EmulatorConfig['faults']['rates']): Partial<EmulatorConfi
 const CASES: Case[] = [
 	['429 with Retry-After seconds', limited('retry-after-seconds')],
 	['429 with Retry-After HTTP-date', limited('retry-after-date')],
+	['429 with Retry-After in the past', faults({ retryAfterPast: 0.3 })],
 	['draft-10 RateLimit headers only', limited('draft10')],
 	['legacy RateLimit-* only', limited('legacy')],
 	['X-RateLimit-Reset as epoch', limited('x-ratelimit-epoch')],
@@ -95,7 +97,7 @@ async function offboardFlashback(): Promise<INodeExecutionData[]> {
 }
 
 describe('Fault matrix through the Offboard Users node (Flashback emulator, 12 users)', () => {
-	it.each(CASES)('%s: every user removed once, nothing failed', async (_name, config) => {
+	it.each(CASES)('%s: every user removed once, nothing failed', async (name, config) => {
 		for (const person of PEOPLE) sandbox.addPerson(person);
 		sandbox.flashback.configure(config);
 		const items = await offboardFlashback();
@@ -130,8 +132,40 @@ describe('Fault matrix through the Offboard Users node (Flashback emulator, 12 u
 		const lostAfterActing = requests.filter(
 			(r) => r.fault === 'malformed200' || r.fault === 'actThenFail',
 		).length;
-		expect(requests.length).toBeLessThanOrEqual(PEOPLE.length + disturbed + lostAfterActing);
+		const bound = PEOPLE.length + disturbed + lostAfterActing;
+		const statuses = items.map((i) => String(i.json.status));
+		recordReliability({
+			table: 'Fault matrix',
+			case: name,
+			expected: `removed 12 · 12 acting DELETEs · none after a confirmation · requests ≤ 12 + disturbed + lost`,
+			observed: `${counted(statuses)} · ${requests.filter((r) => r.acted).length} acting · ${afterConfirmation.length} after a confirmation · ${requests.length} requests (bound ${bound}: ${disturbed} disturbed, ${lostAfterActing} lost) · unmatched ${sandbox.flashback.unmatchedRequests().length}`,
+		});
+		expect(requests.length).toBeLessThanOrEqual(bound);
 		expect(sandbox.flashback.unmatchedRequests()).toEqual([]);
+	});
+
+	it('a quota (429 with Retry-After: 86400) fails the rest fast, naming when it ends', async () => {
+		for (const person of PEOPLE) sandbox.addPerson(person);
+		// The first request (the credential probe, alone in flight) meets the quota.
+		sandbox.flashback.configure({ faults: { script: ['retryAfterHuge'], rates: {} } });
+		const items = await offboardFlashback();
+		const statuses = items.map((i) => String(i.json.status));
+		const sent = sandbox.flashback.removalRequests().length;
+		const failedReasons = items
+			.filter((i) => i.json.status === 'failed')
+			.map((i) => String(i.json.reason));
+		recordReliability({
+			table: 'Fault matrix',
+			case: '429 with Retry-After: 86400 (a quota) on the first request',
+			expected: 'failed 12 "rate-limited until <tomorrow>" · 1 request',
+			observed: `${counted(statuses)} · ${sent} requests · "${failedReasons[0]?.slice(0, 90)}"`,
+		});
+		expect(counted(statuses)).toBe('failed 12');
+		expect(sent).toBe(1);
+		for (const reason of failedReasons) expect(reason).toMatch(/rate-limited until 20\d\d-/);
+		expect(PEOPLE.filter((p) => sandbox.isDemoMember('flashback', p.flashbackUserId))).toHaveLength(
+			12,
+		);
 	});
 
 	it('a 3xx redirect to a 200 page is not followed: that pair fails, never retried, the rest removed', async () => {

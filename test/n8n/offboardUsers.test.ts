@@ -13,6 +13,7 @@ import {
 	USER_ID_FIELD,
 } from '../../sandbox';
 import { addCalendarMonths, type GdprReceipt } from '../../src/receipt';
+import { recordReliability } from '../support/reliability';
 import { runNode } from '../support/n8n';
 import {
 	CREDENTIAL_TYPES,
@@ -331,6 +332,12 @@ describe('Offboard Users in WorkflowExecute', () => {
 			credentials,
 			items: itemsFor(people),
 			parameters: offboardParameters({ systems: ['flashback', 'mudbase'] }) as never,
+		});
+		recordReliability({
+			table: 'Auth',
+			case: 'node: a pasted Mudbase JWT that expired a minute ago',
+			expected: 'run refused before any call · 0 removal requests (Flashback included)',
+			observed: `${run.data.resultData.error ? `refused: "${run.data.resultData.error.message.slice(0, 70)}…"` : 'ran'} · ${removalRequests()} removal requests`,
 		});
 		expect(run.data.resultData.error?.message).toMatch(
 			/^The pasted Mudbase JWT expired at \d{4}-\d\d-\d\dT[\d:.]+Z: nothing was sent\. Paste a fresh token or use log-in mode\.$/,

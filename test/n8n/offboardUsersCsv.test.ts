@@ -5,6 +5,7 @@ import { processLimiters } from '../../src/engine/limiter';
 import { demoPerson, type Sandbox, startSandbox } from '../../sandbox';
 import { initBinaryData, runNode } from '../support/n8n';
 import { CREDENTIAL_TYPES, offboardParameters, sandboxCredentials } from '../support/n8nSandbox';
+import { recordReliability } from '../support/reliability';
 import { leaversCsv } from '../support/sandboxPlan';
 
 let sandbox: Sandbox;
@@ -153,6 +154,12 @@ describe('Offboard Users with CSV in and a report out', () => {
 		const retry = await run([csvItem(failedOnly)], { systems: ['flashback', 'ejento'] });
 		const retried = retry.outputs[0].map((i) => [i.json.system, i.json.userId, i.json.status]);
 		retried.sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+		recordReliability({
+			table: 'Crash and resume',
+			case: 'a failed-only report (4 Flashback pairs, workspace corrected) fed back as input',
+			expected: 'exactly those 4 pairs sent again: removed 4 · Ejento untouched',
+			observed: `${retried.length} pairs: ${retried.map((r) => `${String(r[0])} ${String(r[2])}`).join(', ')}`,
+		});
 		expect(retried).toEqual(people.map((p) => ['flashback', p.flashbackUserId, 'removed']));
 		for (const person of people)
 			expect(sandbox.flashback.isMember('ws_demo', person.flashbackUserId)).toBe(false);

@@ -28,7 +28,7 @@ import {
 	offboardParameters,
 	sandboxCredentials,
 } from '../support/n8nSandbox';
-import { recordReliability } from '../support/reliability';
+import { counted, recordReliability } from '../support/reliability';
 
 jest.setTimeout(60_000);
 
@@ -113,12 +113,6 @@ async function offboard(
 
 const statusesOf = (report: ReportRecord[], system: SystemId): string[] =>
 	report.filter((r) => r.system === system).map((r) => r.status);
-
-function counted(statuses: readonly string[]): string {
-	const counts = new Map<string, number>();
-	for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
-	return [...counts].map(([s, n]) => `${s} ${n}`).join(', ') || 'none';
-}
 
 describe('misconfiguration, per system, through Offboard Users (all five systems, 3 people)', () => {
 	const wrongSecret: Record<SystemId, Record<string, string>> = {

@@ -31,3 +31,10 @@ export function shown(value: unknown): string {
 	// A lone surrogate: JSON.stringify keeps it as \udXXX already.
 	return text;
 }
+
+/** Statuses counted in order of first appearance: "removed 11, failed 1". */
+export function counted(statuses: readonly string[]): string {
+	const counts = new Map<string, number>();
+	for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
+	return [...counts].map(([s, n]) => `${s} ${n}`).join(', ') || 'none';
+}
