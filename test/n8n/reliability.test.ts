@@ -350,6 +350,13 @@ describe('secrets under every kind of failure (all five credential types)', () =
 				observed: `${found.length} of ${secrets.length * 4} spellings found · outcomes: ${counted(statuses)}${result.summary.runError ? ` · run refused` : ''} · errors ${result.errors.length}`,
 			});
 			expect(found).toEqual([]);
+			if (testCase.label.includes('echoes')) {
+				// The answers really carried every system's credential back (so redaction had work).
+				const echoedSecrets = SYSTEM_IDS.filter((s) =>
+					sandbox[s].requests.some((r) => r.fault === 'echo'),
+				);
+				expect(echoedSecrets).toEqual(SYSTEM_IDS);
+			}
 			expect(result.report.length + (result.summary.runError ? 1 : 0)).toBeGreaterThan(0);
 		},
 	);
