@@ -19,7 +19,13 @@ import {
 	USER_ID_FIELD,
 } from '../../sandbox';
 import { runNode } from '../support/n8n';
-import { CREDENTIAL_TYPES, offboardParameters, sandboxCredentials } from '../support/n8nSandbox';
+import {
+	CREDENTIAL_TYPES,
+	fastLimits,
+	offboardParameters,
+	sandboxCredentials,
+	SHORT,
+} from '../support/n8nSandbox';
 import { recordReliability, shown } from '../support/reliability';
 
 jest.setTimeout(60_000);
@@ -33,27 +39,7 @@ afterEach(async () => {
 	await sandbox.close();
 });
 
-/** Fast limits for every system, so the table runs in seconds. */
-const FAST = {
-	systemLimits: {
-		limit: SYSTEM_IDS.map((system) => ({
-			system,
-			maxConcurrency: 8,
-			ratePerSecond: 200,
-			maxAttempts: 3,
-			maxRetryAfterSeconds: 5,
-			requestTimeoutSeconds: 2,
-		})),
-	},
-};
-
-const SHORT: Record<SystemId, string> = {
-	productAccess: 'PA',
-	productBridge: 'PB',
-	ejento: 'EJ',
-	flashback: 'FB',
-	mudbase: 'MB',
-};
+const FAST = fastLimits({ maxConcurrency: 8, ratePerSecond: 200, requestTimeoutSeconds: 2 });
 
 /**
  * What each system makes of an id: `nf` sent and answered "not there", `rm` sent and removed,

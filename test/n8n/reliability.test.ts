@@ -25,8 +25,10 @@ import { runNode } from '../support/n8n';
 import {
 	CREDENTIAL_TYPES,
 	DEMO_SECRETS,
+	fastLimits,
 	offboardParameters,
 	sandboxCredentials,
+	SHORT,
 } from '../support/n8nSandbox';
 import { counted, recordReliability } from '../support/reliability';
 
@@ -44,25 +46,7 @@ afterEach(async () => {
 });
 
 const PEOPLE = [1, 2, 3].map((n) => demoPerson(n));
-const SHORT: Record<SystemId, string> = {
-	productAccess: 'PA',
-	productBridge: 'PB',
-	ejento: 'EJ',
-	flashback: 'FB',
-	mudbase: 'MB',
-};
-const FAST = {
-	systemLimits: {
-		limit: SYSTEM_IDS.map((system) => ({
-			system,
-			maxConcurrency: 4,
-			ratePerSecond: 100,
-			maxAttempts: 3,
-			maxRetryAfterSeconds: 5,
-			requestTimeoutSeconds: 1,
-		})),
-	},
-};
+const FAST = fastLimits({ maxConcurrency: 4, ratePerSecond: 100, requestTimeoutSeconds: 1 });
 
 type CredentialPatch = Partial<Record<SystemId, Record<string, string>>>;
 

@@ -5,6 +5,7 @@ import { FlashbackApi } from '../../credentials/FlashbackApi.credentials';
 import { MudbaseApi } from '../../credentials/MudbaseApi.credentials';
 import { ProductAccessApi } from '../../credentials/ProductAccessApi.credentials';
 import { ProductBridgeApi } from '../../credentials/ProductBridgeApi.credentials';
+import { SYSTEM_IDS, type SystemId } from '../../src/systems';
 import { DEMO_CREDENTIALS, DEMO_SCOPES, type Sandbox, sandboxCredentialData } from '../../sandbox';
 
 export const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
@@ -49,5 +50,32 @@ export function offboardParameters(extra: Record<string, unknown> = {}) {
 		outputMode: 'perResult',
 		options: {},
 		...extra,
+	};
+}
+
+/** Short system labels for test tables. */
+export const SHORT: Record<SystemId, string> = {
+	productAccess: 'PA',
+	productBridge: 'PB',
+	ejento: 'EJ',
+	flashback: 'FB',
+	mudbase: 'MB',
+};
+
+/** The node's System Limits option, the same fast limits for every system (tests run in seconds). */
+export function fastLimits(limits: {
+	maxConcurrency: number;
+	ratePerSecond: number;
+	requestTimeoutSeconds: number;
+}) {
+	return {
+		systemLimits: {
+			limit: SYSTEM_IDS.map((system) => ({
+				system,
+				maxAttempts: 3,
+				maxRetryAfterSeconds: 5,
+				...limits,
+			})),
+		},
 	};
 }
