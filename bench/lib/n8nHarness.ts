@@ -150,7 +150,7 @@ export class BenchN8n {
 	 */
 	async execute(
 		workflowId: string,
-		options: { capMs?: number; cpuProfileDir?: string } = {},
+		options: { capMs?: number; cpuProfileDir?: string; parseOutput?: boolean } = {},
 	): Promise<MeasuredExecution> {
 		const statsDir = join(this.root, `stats-${workflowId}-${Date.now()}`);
 		mkdirSync(statsDir, { recursive: true });
@@ -198,7 +198,8 @@ export class BenchN8n {
 			wallMs,
 			exitedAt,
 			capped,
-			execution: capped ? undefined : lastExecutionIn(stdout),
+			// A long loop's run data is tens of MB: callers that only need the ground truth skip it.
+			execution: capped || options.parseOutput === false ? undefined : lastExecutionIn(stdout),
 			stats,
 			stdoutTail: `${stdout.slice(-2000)}\n${stderr}`,
 		};

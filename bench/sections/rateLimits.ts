@@ -125,12 +125,14 @@ async function runUsualWays(ctx: BenchContext, capMs: number): Promise<UsualRow[
 		ctx.log(`usual way: ${USUAL_WAYS.length} workflows side by side, each its own n8n process and emulator, cap ${seconds(capMs, 0)} s`);
 		// Side by side, each in its own copy of the user folder: they wait far more than they compute.
 		const runs = await Promise.all(
-			USUAL_WAYS.map((u) => ctx.n8n.clone(join(ctx.workDir, `n8n-${u.id}`)).execute(u.id, { capMs })),
+			USUAL_WAYS.map((u) =>
+				ctx.n8n.clone(join(ctx.workDir, `n8n-${u.id}`)).execute(u.id, { capMs, parseOutput: false }),
+			),
 		);
 		return USUAL_WAYS.map((u, i): UsualRow => {
 			const flashback = emulators[i];
 			const removals = flashback.removalRequests();
-			if (!runs[i].capped && runs[i].execution?.status === undefined)
+			if (!runs[i].capped && runs[i].code !== 0)
 				throw new Error(`${u.id}: n8n execute exited ${runs[i].code}:\n${runs[i].stdoutTail}`);
 			return {
 				label: u.label,
