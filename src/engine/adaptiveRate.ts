@@ -5,20 +5,21 @@
  * Google SRE book, "Handling Overload".
  *
  * On a 429 the ceiling becomes the rate the system accepted over the last two seconds and the rate
- * drops to 97 % of it (with Retry-After every 429 costs a whole-system pause, so staying just under
- * the ceiling pays); with too few answers to measure, the ceiling is half the current rate. The
+ * drops to 95 % of it; with too few answers to measure, the ceiling is half the current rate. The
  * 429s of requests sent before that decrease, or within a second after it, belong to the same
  * event. Below 90 % of the ceiling the rate climbs 20 % per second; above, it probes by 0.2 % of
- * the ceiling per second, so a steady limit costs one 429 every half minute or so. Growth is per
- * second of time, not per answer, so it does not depend on concurrency or latency.
+ * the ceiling per second (with Retry-After every 429 costs a whole-system pause, so a steady limit
+ * should cost one every half minute or so). Growth is per second of time, not per answer, so it
+ * does not depend on concurrency or latency.
  *
  * After a pause (Retry-After) the system's own bucket has refilled, so the answers right after it
  * ride on its burst and read faster than its rate (sending 45/s into 20/s with a burst of 5 is
  * accepted for 0.2 s: "45/s"). The burst is learned from the first 429 of all — a burst accepted at
  * once, too fast to measure — and discounted from what is accepted between a pause and the next 429:
- * (accepted − burst + ½) ÷ time since the pause ended; and such an event lowers the rate by a
- * quarter at most. Found by the benchmarks: without this, 2,000 users behind 20 req/s announced by
- * Retry-After took 2.8 × the ideal time, every 429 after a pause halving the rate down to 4 req/s.
+ * (accepted − burst + ½) ÷ time since the pause ended, landing at 97 % of that; such an event
+ * lowers the rate by a fifth at most. Found by the benchmarks: without this, 2,000 users behind
+ * 20 req/s announced by Retry-After took 2.8 × the ideal time in n8n, every 429 after a pause
+ * halving the rate down to 4 req/s.
  */
 
 const WINDOW_MS = 2_000;
@@ -27,10 +28,12 @@ const MIN_SPAN_MS = 200;
 const BELOW_CEILING = 0.9;
 const FAST_CLIMB_PER_SECOND = 0.2;
 const PROBE_PER_SECOND = 0.002;
-/** Where a decrease lands: just under the ceiling, since with Retry-After every 429 costs a pause. */
-const AFTER_DECREASE = 0.97;
-/** The most one event lowers the rate, once a ceiling is known. */
-const MAX_DECREASE = 0.75;
+/** Where a decrease lands under a burst-discounted measurement (every 429 may cost a pause)… */
+const AFTER_MEASURED = 0.97;
+/** …and under one that reads our own pace (the sliding window includes the system's burst). */
+const AFTER_SLIDING = 0.95;
+/** The most one event soon after a pause lowers the rate. */
+const MAX_DECREASE = 0.8;
 const UNMEASURED_DECREASE = 0.5;
 const EVENT_MS = 1_000;
 const MIN_RESUMED_SPAN_MS = 500;
@@ -95,19 +98,24 @@ export class AdaptiveRate {
 		if (sliding === undefined && this.resumedAt === undefined && this.burst === 0)
 			this.burst = this.accepted.length;
 		let measured: number;
+		// How far under the ceiling to land: just under an accurate measurement (with Retry-After
+		// every 429 costs a pause); further under one that reads our own pace.
+		let landAt = AFTER_SLIDING;
 		if (this.sinceResume(now)) {
 			// Soon after a pause the window reads our own pace (the system's refilled burst covered
 			// it): only the burst-discounted measurement says something, and it is a few answers over
 			// a short span — it can read 15/s for 20/s. So one event lowers the rate by at most a
-			// quarter (CUBIC's β is 0.7): a ceiling set too low costs minutes of slow probing.
-			measured = Math.max(this.rateSinceResume(now) ?? 0, this.rate * MAX_DECREASE);
+			// fifth: a ceiling set too low costs minutes of slow probing.
+			const sinceResume = this.rateSinceResume(now);
+			if (sinceResume !== undefined) landAt = AFTER_MEASURED;
+			measured = Math.max(sinceResume ?? 0, this.rate * MAX_DECREASE);
 		} else {
 			// Unmeasurable (too few answers since the start): TCP's halving.
 			measured = sliding ?? this.rate * UNMEASURED_DECREASE;
 		}
 		// Never learn a ceiling above what we were sending: the measurement includes the burst.
 		this.ceiling = Math.max(this.floor, Math.min(measured, this.rate));
-		this.rate = Math.max(this.floor, this.ceiling * AFTER_DECREASE);
+		this.rate = Math.max(this.floor, this.ceiling * landAt);
 	}
 
 	/**

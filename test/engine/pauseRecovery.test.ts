@@ -13,7 +13,7 @@ import { type FakeAnswer, FakeSystem, FLASHBACK_OK } from '../support/fakeSystem
 import { VirtualClock } from '../support/virtualClock';
 
 describe('AdaptiveRate after a pause', () => {
-	it('learns the rate a system accepts beyond its refilled burst, a quarter lower at most per 429', () => {
+	it('learns the rate a system accepts beyond its refilled burst, a fifth lower at most per 429', () => {
 		const rate = new AdaptiveRate(100, 0, 0.1);
 		// The first 429 of all: 5 accepted at once, too fast to measure: that was the system's burst.
 		for (let t = 0; t < 5; t++) rate.onAccepted(t);
@@ -21,7 +21,7 @@ describe('AdaptiveRate after a pause', () => {
 		expect(rate.learnedCeiling).toBe(50); // TCP's halving
 		let t = 5;
 		const ceilings: number[] = [];
-		for (let cycle = 0; cycle < 3; cycle++) {
+		for (let cycle = 0; cycle < 4; cycle++) {
 			// A 1 s pause; then, paced, 5 ride on the refilled burst and 20 more come in a second.
 			t += 1_000;
 			rate.onPaused(t);
@@ -30,15 +30,15 @@ describe('AdaptiveRate after a pause', () => {
 			const before = rate.value;
 			rate.onRateLimited(t, t - 10);
 			ceilings.push(rate.learnedCeiling ?? 0);
-			expect(rate.learnedCeiling).toBeGreaterThanOrEqual(before * 0.75 - 1e-9);
+			expect(rate.learnedCeiling).toBeGreaterThanOrEqual(before * 0.8 - 1e-9);
 		}
-		// (25 − 5 + ½) ÷ 1 s: 20.5/s, where the raw window reads 25/s; reached in quarter steps.
+		// (25 − 5 + ½) ÷ 1 s: 20.5/s, where the raw window reads 25/s; reached in steps of a fifth.
 		expect(ceilings[0]).toBeGreaterThan(30);
-		expect(ceilings[2]).toBeCloseTo(20.5, 5);
+		expect(ceilings[3]).toBeCloseTo(20.5, 5);
 		expect(rate.value).toBeCloseTo(20.5 * 0.97, 5);
 	});
 
-	it('without the burst to discount, lowers the rate by a quarter when it cannot measure', () => {
+	it('without the burst to discount, lowers the rate by a fifth when it cannot measure', () => {
 		const rate = new AdaptiveRate(100, 0, 0.1);
 		rate.onRateLimited(0, 0); // no answer at all: halving
 		expect(rate.learnedCeiling).toBe(50);
@@ -46,7 +46,7 @@ describe('AdaptiveRate after a pause', () => {
 		rate.onAccepted(1_010);
 		const before = rate.value;
 		rate.onRateLimited(1_020, 1_015); // one answer since the pause: nothing to measure
-		expect(rate.learnedCeiling).toBeCloseTo(before * 0.75, 9);
+		expect(rate.learnedCeiling).toBeCloseTo(before * 0.8, 9);
 	});
 });
 
