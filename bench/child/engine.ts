@@ -24,7 +24,12 @@ import { DEMO_CREDENTIALS, DEMO_SCOPES } from '../../sandbox/demo';
 import type { CpuProfile } from '../lib/cpuProfile';
 
 /** No limit worth the name: what the engine itself costs, not what it waits for. */
-const UNLIMITED: LimitSettings = { ...DEFAULT_LIMITS, maxConcurrency: 16, ratePerSecond: 1e6, burst: 16 };
+const UNLIMITED: LimitSettings = {
+	...DEFAULT_LIMITS,
+	maxConcurrency: 16,
+	ratePerSecond: 1e6,
+	burst: 16,
+};
 
 function flashbackRuntime(baseUrl: string, transport: Transport): SystemRuntime {
 	return {
@@ -44,7 +49,9 @@ function cpuMs(): number {
 }
 
 async function overhead(baseUrl: string, users: number): Promise<Record<string, unknown>> {
-	const transport = createFetchTransport({ authenticate: bearer(DEMO_CREDENTIALS.flashback.token) });
+	const transport = createFetchTransport({
+		authenticate: bearer(DEMO_CREDENTIALS.flashback.token),
+	});
 	const pairs: Pair[] = Array.from({ length: users }, (_, i) => ({
 		id: `p${i + 1}`,
 		row: i + 1,
@@ -58,7 +65,10 @@ async function overhead(baseUrl: string, users: number): Promise<Record<string, 
 	await session.post('Profiler.start');
 	const cpuBefore = cpuMs();
 	const started = performance.now();
-	const run = runRemovals(pairs, { systems: { flashback: flashbackRuntime(baseUrl, transport) }, limiters: new LimiterRegistry(realClock) });
+	const run = runRemovals(pairs, {
+		systems: { flashback: flashbackRuntime(baseUrl, transport) },
+		limiters: new LimiterRegistry(realClock),
+	});
 	const statuses: Record<string, number> = {};
 	for await (const outcome of run) statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
 	const ms = performance.now() - started;
@@ -89,14 +99,23 @@ async function memory(csvPath: string, reportPath: string): Promise<Record<strin
 	};
 	const sampler = setInterval(sample, 20);
 	const started = performance.now();
-	const run = await offboard(() => csvInputRows(createReadStream(csvPath), ['email', 'flashbackUserId']), {
-		plan: {
-			systems: [{ system: SYSTEMS.flashback, baseUrl: 'http://127.0.0.1:9', scopes: { workspaceId: { fixed: [DEMO_SCOPES.flashback.workspaceId] } } }],
+	const run = await offboard(
+		() => csvInputRows(createReadStream(csvPath), ['email', 'flashbackUserId']),
+		{
+			plan: {
+				systems: [
+					{
+						system: SYSTEMS.flashback,
+						baseUrl: 'http://127.0.0.1:9',
+						scopes: { workspaceId: { fixed: [DEMO_SCOPES.flashback.workspaceId] } },
+					},
+				],
+			},
+			systems: { flashback: flashbackRuntime('http://127.0.0.1:9', instant) },
+			limiters: new LimiterRegistry(realClock),
+			deletionThreshold: Infinity,
 		},
-		systems: { flashback: flashbackRuntime('http://127.0.0.1:9', instant) },
-		limiters: new LimiterRegistry(realClock),
-		deletionThreshold: Infinity,
-	});
+	);
 	const report = createWriteStream(reportPath);
 	report.write(reportHeaderLine());
 	const statuses: Record<string, number> = {};

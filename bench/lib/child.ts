@@ -6,15 +6,31 @@ export function runEngineChild<T>(args: string[], nodeFlags: string[] = []): Pro
 	return new Promise((resolve, reject) => {
 		execFile(
 			process.execPath,
-			[...nodeFlags, '--require', 'ts-node/register/transpile-only', join(__dirname, '../child/engine.ts'), ...args],
-			{ cwd: join(__dirname, '../..'), maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } },
+			[
+				...nodeFlags,
+				'--require',
+				'ts-node/register/transpile-only',
+				join(__dirname, '../child/engine.ts'),
+				...args,
+			],
+			{
+				cwd: join(__dirname, '../..'),
+				maxBuffer: 512 * 1024 * 1024,
+				encoding: 'utf8',
+				env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+			},
 			(error, stdout, stderr) => {
-				if (error) return reject(new Error(`engine child ${args[0]} failed: ${error.message}\n${stderr}`));
+				if (error)
+					return reject(new Error(`engine child ${args[0]} failed: ${error.message}\n${stderr}`));
 				const line = stdout.trim().split('\n').pop() ?? '';
 				try {
 					resolve(JSON.parse(line) as T);
 				} catch {
-					reject(new Error(`engine child ${args[0]} printed no JSON:\n${stdout.slice(-2000)}\n${stderr}`));
+					reject(
+						new Error(
+							`engine child ${args[0]} printed no JSON:\n${stdout.slice(-2000)}\n${stderr}`,
+						),
+					);
 				}
 			},
 		);

@@ -21,11 +21,15 @@ export interface ProfileSummary {
 /** Where a function lives, in words a reader can act on. */
 export function areaOf(url: string, fn: string): string {
 	if (fn === '(garbage collector)') return 'garbage collection';
-	if (fn === '(idle)' || fn === '(program)') return fn === '(idle)' ? 'idle' : 'V8 / native (program)';
-	if (url.includes('n8n-nodes-batch-offboarding') || /\/(src|nodes)\/.*\.ts$/.test(url)) return 'this package';
+	if (fn === '(idle)' || fn === '(program)')
+		return fn === '(idle)' ? 'idle' : 'V8 / native (program)';
+	if (url.includes('n8n-nodes-batch-offboarding') || /\/(src|nodes)\/.*\.ts$/.test(url))
+		return 'this package';
 	if (/node_modules\/(n8n-core|n8n-workflow|n8n|@n8n)\//.test(url)) return 'n8n';
 	if (url.includes('node_modules/')) {
-		const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url.slice(url.lastIndexOf('node_modules/')));
+		const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(
+			url.slice(url.lastIndexOf('node_modules/')),
+		);
 		return `dependency ${match?.[1] ?? ''}`;
 	}
 	if (url.startsWith('node:') || url === '') return 'Node.js internals';
@@ -35,7 +39,8 @@ export function areaOf(url: string, fn: string): string {
 function shortWhere(url: string, line: number): string {
 	const path = url.replace(/^file:\/\//, '');
 	const marker = path.lastIndexOf('node_modules/');
-	const tail = marker >= 0 ? path.slice(marker + 'node_modules/'.length) : path.split('/').slice(-2).join('/');
+	const tail =
+		marker >= 0 ? path.slice(marker + 'node_modules/'.length) : path.split('/').slice(-2).join('/');
 	return tail ? `${tail}:${line + 1}` : '(native)';
 }
 
@@ -43,7 +48,11 @@ function shortWhere(url: string, line: number): string {
  * `window`: [from, to] in the profile's own clock (µs); absent = the whole profile. Idle time is
  * left out of the shares: they say where the CPU went.
  */
-export function summarise(profile: CpuProfile, window?: [number, number], topN = 10): ProfileSummary {
+export function summarise(
+	profile: CpuProfile,
+	window?: [number, number],
+	topN = 10,
+): ProfileSummary {
 	const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 	const selfUs = new Map<number, number>();
 	let t = profile.startTime;
@@ -77,7 +86,13 @@ export function summarise(profile: CpuProfile, window?: [number, number], topN =
 		top: [...functions.values()]
 			.sort((a, b) => b.us - a.us)
 			.slice(0, topN)
-			.map((f) => ({ fn: f.fn, where: f.where, area: f.area, ms: f.us / 1000, share: share(f.us) })),
+			.map((f) => ({
+				fn: f.fn,
+				where: f.where,
+				area: f.area,
+				ms: f.us / 1000,
+				share: share(f.us),
+			})),
 		areas: [...areas.entries()]
 			.sort((a, b) => b[1] - a[1])
 			.map(([area, us]) => ({ area, ms: us / 1000, share: share(us) })),

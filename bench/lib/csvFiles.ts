@@ -9,7 +9,9 @@ import { demoPerson } from '../../sandbox';
  */
 export async function writeWideLeavers(path: string, rows: number): Promise<number> {
 	const out = createWriteStream(path);
-	out.write('email,name,department,manager,lastDay,costCenter,location,notes,flashbackUserId,ejentoUserId\n');
+	out.write(
+		'email,name,department,manager,lastDay,costCenter,location,notes,flashbackUserId,ejentoUserId\n',
+	);
 	const chunk: string[] = [];
 	for (let i = 1; i <= rows; i++) {
 		const p = demoPerson(i);

@@ -50,10 +50,55 @@ export function truthOf(
 	};
 }
 
-export function sandboxTruth(sandbox: Sandbox, system: SystemId, userIds: readonly string[]): Truth {
+export function sandboxTruth(
+	sandbox: Sandbox,
+	system: SystemId,
+	userIds: readonly string[],
+): Truth {
 	return truthOf(
 		sandbox[system].removalRequests(),
 		(id) => sandbox.isDemoMember(system, id),
 		userIds,
 	);
+}
+
+/**
+ * What the emulator accepted per `bucketMs`, from its first request: "20 20 19 8× 20 …" (× marks a
+ * bucket with 429s). A request timeline in one line, to see where a run lost time.
+ */
+export function timeline(requests: readonly RecordedRequest[], bucketMs = 5_000): string {
+	if (requests.length === 0) return '';
+	const start = requests[0].at;
+	const accepted: number[] = [];
+	const limited: number[] = [];
+	for (const r of requests) {
+		const b = Math.floor((r.at - start) / bucketMs);
+		while (accepted.length <= b) {
+			accepted.push(0);
+			limited.push(0);
+		}
+		if (r.rateLimited) limited[b]++;
+		else accepted[b]++;
+	}
+	const perSecond = 1000 / bucketMs;
+	return accepted
+		.map((n, i) => `${(n * perSecond).toFixed(0)}${limited[i] ? `(${limited[i]}×429)` : ''}`)
+		.join(' ');
+}
+
+/** The most requests that arrived within any `windowMs`, ignoring the first `skipMs` (start-up). */
+export function densest(
+	requests: readonly RecordedRequest[],
+	windowMs: number,
+	skipMs: number,
+): number {
+	if (requests.length === 0) return 0;
+	const times = requests.map((r) => r.at).filter((t) => t >= requests[0].at + skipMs);
+	let most = 0;
+	let first = 0;
+	for (let last = 0; last < times.length; last++) {
+		while (times[last] - times[first] >= windowMs) first++;
+		most = Math.max(most, last - first + 1);
+	}
+	return most;
 }

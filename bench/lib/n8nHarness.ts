@@ -87,7 +87,12 @@ export class BenchN8n {
 		const baseUrls = probe.baseUrls;
 		await probe.close();
 		const slot: Slot = { ports, baseUrls };
-		const bench = new BenchN8n(instance, slot, root, `bench-${randomBytes(12).toString('base64url')}`);
+		const bench = new BenchN8n(
+			instance,
+			slot,
+			root,
+			`bench-${randomBytes(12).toString('base64url')}`,
+		);
 		await instance.installPackage(tarball);
 		const data = sandboxCredentialData(baseUrls);
 		const credentials: CredentialRecord[] = Object.values(CREDENTIAL_TYPE).map((type) => ({

@@ -42,15 +42,19 @@ export interface Section {
 export type Cell = string | number;
 
 export function table(header: string[], rows: Cell[][], align?: Array<'l' | 'r'>): string {
-	const alignment = header.map((_, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? '---' : '---:'));
+	const alignment = header.map((_, i) =>
+		(align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? '---' : '---:',
+	);
 	const line = (cells: Cell[]): string => `| ${cells.map(String).join(' | ')} |`;
 	return [line(header), line(alignment), ...rows.map(line)].join('\n');
 }
 
-export const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+export const fixed = (value: number, digits = 1): string =>
+	Number.isFinite(value) ? value.toFixed(digits) : '–';
 export const seconds = (ms: number, digits = 1): string => fixed(ms / 1000, digits);
 export const mib = (bytes: number): string => fixed(bytes / 2 ** 20, 0);
-export const pct = (part: number, whole: number): string => (whole > 0 ? `${fixed((100 * part) / whole, 1)} %` : '–');
+export const pct = (part: number, whole: number): string =>
+	whole > 0 ? `${fixed((100 * part) / whole, 1)} %` : '–';
 export const yesNo = (met: boolean): string => (met ? '**met**' : '**missed**');
 
 /** Percentile (nearest rank) of `values`. */

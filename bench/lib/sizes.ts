@@ -30,7 +30,7 @@ export const FULL: Sizes = {
 	users: 2000,
 	hiddenRate: 20,
 	burst: 5,
-	usualCapFactor: 2,
+	usualCapFactor: 1.5,
 	usualCapMinMs: 60_000,
 	fiveSystems: {
 		flashback: { rate: 20, burst: 5, headers: 'retry-after-seconds' },
@@ -41,7 +41,7 @@ export const FULL: Sizes = {
 	},
 	fairness: { nightlyUsers: 2000, probes: 8, probeGapMs: 2500, warmupMs: 8000 },
 	latency: { requests: 50, minMs: 50, maxMs: 150 },
-	overhead: { engineUsers: 5000, n8nUsers: 5000 },
+	overhead: { engineUsers: 5000, n8nUsers: 2000 },
 	memory: { engineRows: [10_000, 100_000, 1_000_000], n8nRows: [10_000, 100_000] },
 };
 

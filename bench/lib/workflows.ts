@@ -31,7 +31,10 @@ export const BENCH_LIMITS: NodeLimits = {
 };
 
 type WorkflowNode = WorkflowRecord['nodes'][number] & Record<string, unknown>;
-type Connections = Record<string, { main: Array<Array<{ node: string; type: 'main'; index: number }>> }>;
+type Connections = Record<
+	string,
+	{ main: Array<Array<{ node: string; type: 'main'; index: number }>> }
+>;
 
 let nodeCounter = 0;
 function node(
@@ -60,7 +63,12 @@ function chain(...names: string[]): Connections {
 	return connections;
 }
 
-function workflow(id: string, name: string, nodes: WorkflowNode[], connections: Connections): WorkflowRecord {
+function workflow(
+	id: string,
+	name: string,
+	nodes: WorkflowNode[],
+	connections: Connections,
+): WorkflowRecord {
 	return { id, name, active: false, nodes, connections, settings: { executionOrder: 'v1' } };
 }
 
@@ -76,6 +84,7 @@ function offboardNode(options: {
 	deletionThreshold: number;
 	limits: NodeLimits;
 	requestId?: string;
+	dryRun?: boolean;
 }): WorkflowNode {
 	const credentials: Record<string, { id: string; name: string }> = {};
 	for (const system of options.systems) {
@@ -104,6 +113,7 @@ function offboardNode(options: {
 			...(options.requestId ? { requestId: options.requestId } : {}),
 			options: {
 				deletionThreshold: options.deletionThreshold,
+				...(options.dryRun ? { dryRun: true } : {}),
 				systemLimits: {
 					limit: options.systems.map((system) => ({ system, ...options.limits })),
 				},
@@ -121,6 +131,7 @@ export function offboardCsvWorkflow(options: {
 	outputMode: 'summary' | 'perResult';
 	deletionThreshold: number;
 	limits?: NodeLimits;
+	dryRun?: boolean;
 }): WorkflowRecord {
 	const nodes = [
 		manual(),
@@ -131,6 +142,7 @@ export function offboardCsvWorkflow(options: {
 			outputMode: options.outputMode,
 			deletionThreshold: options.deletionThreshold,
 			limits: options.limits ?? BENCH_LIMITS,
+			dryRun: options.dryRun,
 		}),
 	];
 	return workflow(options.id, `Bench: ${options.id}`, nodes, chain(...nodes.map((n) => n.name)));
@@ -147,7 +159,12 @@ export interface HttpWay {
  * The usual way: Read CSV → Extract From File → HTTP Request (DELETE per row, a header credential,
  * Retry On Fail 5 × 5 s, On Error: continue) — optionally inside Loop Over Items + Wait.
  */
-export function httpRequestWorkflow(options: { id: string; csvPath: string; baseUrls: Sandbox['baseUrls']; way: HttpWay }): WorkflowRecord {
+export function httpRequestWorkflow(options: {
+	id: string;
+	csvPath: string;
+	baseUrls: Sandbox['baseUrls'];
+	way: HttpWay;
+}): WorkflowRecord {
 	const http = node(
 		HTTP_NODE,
 		'n8n-nodes-base.httpRequest',
@@ -215,7 +232,13 @@ export function webhooksWorkflow(options: {
 		'Erasure request',
 		'n8n-nodes-base.webhook',
 		2,
-		{ httpMethod: 'POST', path: GDPR_WEBHOOK_PATH, authentication: 'headerAuth', responseMode: 'responseNode', options: {} },
+		{
+			httpMethod: 'POST',
+			path: GDPR_WEBHOOK_PATH,
+			authentication: 'headerAuth',
+			responseMode: 'responseNode',
+			options: {},
+		},
 		{ webhookId: '9a0e6c3d-1b2f-4e5a-8c7d-6f5e4d3c2b1a', credentials: header },
 	);
 	const subject = node('Subject', 'n8n-nodes-base.set', 3.4, {
@@ -243,7 +266,13 @@ export function webhooksWorkflow(options: {
 		'Nightly trigger',
 		'n8n-nodes-base.webhook',
 		2,
-		{ httpMethod: 'POST', path: NIGHTLY_WEBHOOK_PATH, authentication: 'headerAuth', responseMode: 'onReceived', options: {} },
+		{
+			httpMethod: 'POST',
+			path: NIGHTLY_WEBHOOK_PATH,
+			authentication: 'headerAuth',
+			responseMode: 'onReceived',
+			options: {},
+		},
 		{ webhookId: '2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901', credentials: header },
 	);
 	const nightlyRead = readCsv(options.csvPath);

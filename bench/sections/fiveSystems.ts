@@ -37,8 +37,20 @@ export const fiveSystemsSection: Section = {
 	async workflows(ctx) {
 		const csvPath = join(ctx.filesDir, CSV_NAME);
 		return [
-			offboardCsvWorkflow({ id: 'five-all', csvPath, systems: ALL, outputMode: 'summary', deletionThreshold: ALL.length * ctx.sizes.users }),
-			offboardCsvWorkflow({ id: 'five-alone', csvPath, systems: ['flashback'], outputMode: 'summary', deletionThreshold: ctx.sizes.users }),
+			offboardCsvWorkflow({
+				id: 'five-all',
+				csvPath,
+				systems: ALL,
+				outputMode: 'summary',
+				deletionThreshold: ALL.length * ctx.sizes.users,
+			}),
+			offboardCsvWorkflow({
+				id: 'five-alone',
+				csvPath,
+				systems: ['flashback'],
+				outputMode: 'summary',
+				deletionThreshold: ctx.sizes.users,
+			}),
 		];
 	},
 	async run(ctx): Promise<SectionResult> {
@@ -55,16 +67,37 @@ export const fiveSystemsSection: Section = {
 			const ratio = node.ms / aloneMs;
 			const rows = ALL.map((system) => {
 				const limit = fiveSystems[system];
-				const truth = sandboxTruth(sandbox, system, people.map((p) => p[USER_ID_FIELD[system]]));
+				const truth = sandboxTruth(
+					sandbox,
+					system,
+					people.map((p) => p[USER_ID_FIELD[system]]),
+				);
 				const failed = totalsOf(node.first, system).failed ?? NaN;
-				return { system, limit, truth, failed, idealMs: ((users - limit.burst) / limit.rate) * 1000 };
+				return {
+					system,
+					limit,
+					truth,
+					failed,
+					idealMs: ((users - limit.burst) / limit.rate) * 1000,
+				};
 			});
 			const failed = rows.reduce((sum, r) => sum + r.failed, 0);
 			const markdown = [
 				`${users} users in each of the five systems (${ALL.length * users} removals), each system behind its own hidden limit and header dialect, in one Offboard Users run (a fresh \`n8n execute\`, same settings as section 1: rate ceiling 100 req/s, concurrency 8). "Slowest alone" is Flashback alone under the same limit${ctx.shared.has('flashbackAloneMs') ? ' — the Retry-After row of section 1' : ''}: **${seconds(aloneMs)} s**; all five together took **${seconds(node.ms)} s** (node execution time): **${fixed(ratio, 2)} ×** (bar ≤ 1.10).`,
 				'',
 				table(
-					['system', 'hidden limit', 'announced by', 'ideal alone (s)', 'removed (ground truth)', 'failed', '429s', 'requests', 'wasted', 'duplicates'],
+					[
+						'system',
+						'hidden limit',
+						'announced by',
+						'ideal alone (s)',
+						'removed (ground truth)',
+						'failed',
+						'429s',
+						'requests',
+						'wasted',
+						'duplicates',
+					],
 					rows.map((r) => [
 						r.system,
 						`${r.limit.rate} req/s, burst ${r.limit.burst}`,
@@ -83,8 +116,18 @@ export const fiveSystemsSection: Section = {
 			return {
 				markdown,
 				bars: [
-					{ name: 'Five systems at once ÷ slowest alone', target: '≤ 1.10', measured: fixed(ratio, 2), met: ratio <= 1.1 },
-					{ name: 'Five systems at once: failed', target: '0', measured: String(failed), met: failed === 0 },
+					{
+						name: 'Five systems at once ÷ slowest alone',
+						target: '≤ 1.10',
+						measured: fixed(ratio, 2),
+						met: ratio <= 1.1,
+					},
+					{
+						name: 'Five systems at once: failed',
+						target: '0',
+						measured: String(failed),
+						met: failed === 0,
+					},
 				],
 				checks: {
 					users,

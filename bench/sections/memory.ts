@@ -4,12 +4,23 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_SCOPES, demoPerson } from '../../sandbox';
 import { runEngineChild } from '../lib/child';
 import { writeWideLeavers } from '../lib/csvFiles';
-import { sandboxTruth } from '../lib/groundTruth';
-import { type BenchContext, type Cell, fixed, mib, type Section, type SectionResult, table } from '../lib/report';
-import { BENCH_LIMITS, type NodeLimits, OFFBOARD_NODE, offboardCsvWorkflow } from '../lib/workflows';
+import {
+	type BenchContext,
+	type Cell,
+	fixed,
+	mib,
+	type Section,
+	type SectionResult,
+	table,
+} from '../lib/report';
+import {
+	BENCH_LIMITS,
+	type NodeLimits,
+	OFFBOARD_NODE,
+	offboardCsvWorkflow,
+} from '../lib/workflows';
 import { requireRun, totalsOf } from './rateLimits';
 
 const UNLIMITED: NodeLimits = { ...BENCH_LIMITS, maxConcurrency: 16, ratePerSecond: 100_000 };
@@ -25,7 +36,10 @@ interface EngineMemory {
 	reportBytes: number;
 }
 
-async function engineRow(ctx: BenchContext, rows: number): Promise<{ cells: Cell[]; removed: number }> {
+async function engineRow(
+	ctx: BenchContext,
+	rows: number,
+): Promise<{ cells: Cell[]; removed: number }> {
 	const csv = join(ctx.workDir, csvName(rows));
 	const report = join(ctx.workDir, `report-${rows}.csv`);
 	const bytes = await writeWideLeavers(csv, rows);
@@ -51,29 +65,31 @@ async function engineRow(ctx: BenchContext, rows: number): Promise<{ cells: Cell
 	}
 }
 
-async function n8nRow(ctx: BenchContext, rows: number): Promise<{ cells: Cell[]; removed: number; failed: number }> {
+async function n8nRow(
+	ctx: BenchContext,
+	rows: number,
+): Promise<{ cells: Cell[]; planned: number; sent: number }> {
 	const csv = join(ctx.filesDir, csvName(rows));
 	const bytes = await writeWideLeavers(csv, rows);
 	const sandbox = await ctx.n8n.startSandbox();
 	try {
-		const ids = Array.from({ length: rows }, (_, i) => demoPerson(i + 1).flashbackUserId);
-		for (const id of ids) sandbox.flashback.addMember(DEMO_SCOPES.flashback.workspaceId, id);
-		ctx.log(`memory: n8n summary mode, ${rows} rows`);
+		ctx.log(`memory: n8n summary mode, dry run, ${rows} rows`);
 		const run = await ctx.n8n.execute(`memory-n8n-${rows}`);
 		const node = requireRun(run, OFFBOARD_NODE, `memory in n8n, ${rows} rows`);
-		const removed = sandboxTruth(sandbox, 'flashback', ids).removed;
+		const planned = totalsOf(node.first, 'flashback').would_remove ?? 0;
+		const sent = sandbox.flashback.removalRequests().length;
 		return {
-			removed,
-			failed: totalsOf(node.first, 'flashback').failed ?? NaN,
+			planned,
+			sent,
 			cells: [
-				'n8n, summary + CSV report',
+				'n8n, summary + CSV report, dry run',
 				rows.toLocaleString('en'),
 				mib(bytes),
 				fixed(node.ms / 1000, 1),
 				run.stats ? mib(run.stats.maxRssBytes) : '–',
 				run.stats ? mib(run.stats.peakHeapUsed) : '–',
 				'–',
-				`${removed.toLocaleString('en')} removed (ground truth)`,
+				`${planned.toLocaleString('en')} would_remove, ${sent} requests sent`,
 			],
 		};
 	} finally {
@@ -94,6 +110,7 @@ export const memorySection: Section = {
 				outputMode: 'summary',
 				deletionThreshold: rows,
 				limits: UNLIMITED,
+				dryRun: true,
 			}),
 		);
 	},
@@ -103,10 +120,19 @@ export const memorySection: Section = {
 		const inN8n = [];
 		for (const rows of ctx.sizes.memory.n8nRows) inN8n.push(await n8nRow(ctx, rows));
 		const markdown = [
-			`A wide HR export (10 columns, ~175 bytes a row) of which the run reads two, Flashback only. The engine alone runs in a fresh Node ${process.version} process per size, streaming the file through \`offboard()\` into a CSV report on disk, with an in-process system that answers 200 at once (no sockets: a million HTTP round trips would measure the loopback, not the engine). Inside n8n: Read File → Offboard Users (summary mode, which also builds the CSV report as a binary) against the instant Flashback emulator, each size a fresh \`n8n execute\`. Peak RSS is \`process.resourceUsage().maxRSS\`; peak heap is \`heapUsed\` sampled every 20–50 ms (garbage included); "live heap" is \`heapUsed\` right after a forced GC every 10,000 outcomes (what the batch really holds).`,
+			`A wide HR export (10 columns, ~175 bytes a row) of which the run reads two, Flashback only. The engine alone runs in a fresh Node ${process.version} process per size, streaming the file through \`offboard()\` into a CSV report on disk, with an in-process system that answers 200 at once (no sockets: a million HTTP round trips would measure the loopback, not the engine). Inside n8n: Read File → Offboard Users in summary mode (which also builds the CSV report as a binary), each size a fresh \`n8n execute\`, as a **dry run**: every row is read, validated, planned, given an outcome and written to the report, but nothing is sent — inside n8n each removal costs about ${ctx.shared.has('n8nCpuPerRemovalMs') ? fixed(ctx.shared.get('n8nCpuPerRemovalMs') ?? 0, 1) : 'several'} ms of CPU in n8n's own request helper (section 4), so 100,000 real removals would take longer than this whole benchmark may; the request path holds nothing per row, so the dry run's memory is the batch's. Peak RSS is \`process.resourceUsage().maxRSS\`; peak heap is \`heapUsed\` sampled every 20–50 ms (garbage included); "live heap" is \`heapUsed\` right after a forced GC every 10,000 outcomes (what the batch really holds).`,
 			'',
 			table(
-				['where', 'rows', 'CSV (MiB)', 'time (s)', 'peak RSS (MiB)', 'peak heap (MiB)', 'live heap after GC (MiB)', 'result'],
+				[
+					'where',
+					'rows',
+					'CSV (MiB)',
+					'time (s)',
+					'peak RSS (MiB)',
+					'peak heap (MiB)',
+					'live heap after GC (MiB)',
+					'result',
+				],
 				[...engine.map((e) => e.cells), ...inN8n.map((e) => e.cells)],
 				['l'],
 			),
@@ -118,8 +144,8 @@ export const memorySection: Section = {
 				engineRows: ctx.sizes.memory.engineRows.reduce((a, b) => a + b, 0),
 				engineRemoved: engine.reduce((a, e) => a + e.removed, 0),
 				n8nRows: ctx.sizes.memory.n8nRows.reduce((a, b) => a + b, 0),
-				n8nRemoved: inN8n.reduce((a, e) => a + e.removed, 0),
-				n8nFailed: inN8n.reduce((a, e) => a + e.failed, 0),
+				n8nPlanned: inN8n.reduce((a, e) => a + e.planned, 0),
+				n8nSent: inN8n.reduce((a, e) => a + e.sent, 0),
 			},
 		};
 	},

@@ -11,7 +11,12 @@ import { type CpuProfile, type ProfileSummary, summarise } from '../lib/cpuProfi
 import { sandboxTruth } from '../lib/groundTruth';
 import type { MeasuredExecution } from '../lib/n8nHarness';
 import { type BenchContext, fixed, type Section, type SectionResult, table } from '../lib/report';
-import { BENCH_LIMITS, type NodeLimits, OFFBOARD_NODE, offboardCsvWorkflow } from '../lib/workflows';
+import {
+	BENCH_LIMITS,
+	type NodeLimits,
+	OFFBOARD_NODE,
+	offboardCsvWorkflow,
+} from '../lib/workflows';
 import { requireRun } from './rateLimits';
 
 const UNLIMITED: NodeLimits = { ...BENCH_LIMITS, maxConcurrency: 16, ratePerSecond: 100_000 };
@@ -28,7 +33,13 @@ interface N8nRow {
 	startTime?: number;
 }
 
-async function n8nRun(ctx: BenchContext, workflowId: string, label: string, users: number, cpuProfileDir?: string): Promise<N8nRow> {
+async function n8nRun(
+	ctx: BenchContext,
+	workflowId: string,
+	label: string,
+	users: number,
+	cpuProfileDir?: string,
+): Promise<N8nRow> {
 	const sandbox = await ctx.n8n.startSandbox();
 	try {
 		const ids = Array.from({ length: users }, (_, i) => demoPerson(i + 1).flashbackUserId);
@@ -66,11 +77,21 @@ function n8nProfile(dir: string, row: N8nRow): ProfileSummary | undefined {
 
 function profileTables(summary: ProfileSummary): string {
 	return [
-		table(['where the CPU went', 'ms', 'share'], summary.areas.map((a) => [a.area, fixed(a.ms, 0), `${fixed(100 * a.share, 1)} %`]), ['l']),
+		table(
+			['where the CPU went', 'ms', 'share'],
+			summary.areas.map((a) => [a.area, fixed(a.ms, 0), `${fixed(100 * a.share, 1)} %`]),
+			['l'],
+		),
 		'',
 		table(
 			['top functions (self time)', 'where', 'area', 'ms', 'share'],
-			summary.top.map((f) => [`\`${f.fn}\``, `\`${f.where}\``, f.area, fixed(f.ms, 0), `${fixed(100 * f.share, 1)} %`]),
+			summary.top.map((f) => [
+				`\`${f.fn}\``,
+				`\`${f.where}\``,
+				f.area,
+				fixed(f.ms, 0),
+				`${fixed(100 * f.share, 1)} %`,
+			]),
 			['l', 'l', 'l'],
 		),
 	].join('\n');
@@ -83,21 +104,54 @@ export const overheadSection: Section = {
 		const csvPath = join(ctx.filesDir, CSV_NAME);
 		const threshold = ctx.sizes.overhead.n8nUsers;
 		return [
-			offboardCsvWorkflow({ id: 'overhead-perResult', csvPath, systems: ['flashback'], outputMode: 'perResult', deletionThreshold: threshold, limits: UNLIMITED }),
-			offboardCsvWorkflow({ id: 'overhead-summary', csvPath, systems: ['flashback'], outputMode: 'summary', deletionThreshold: threshold, limits: UNLIMITED }),
-			offboardCsvWorkflow({ id: 'overhead-baseline', csvPath: join(ctx.filesDir, ONE_NAME), systems: ['flashback'], outputMode: 'summary', deletionThreshold: threshold, limits: UNLIMITED }),
+			offboardCsvWorkflow({
+				id: 'overhead-perResult',
+				csvPath,
+				systems: ['flashback'],
+				outputMode: 'perResult',
+				deletionThreshold: threshold,
+				limits: UNLIMITED,
+			}),
+			offboardCsvWorkflow({
+				id: 'overhead-summary',
+				csvPath,
+				systems: ['flashback'],
+				outputMode: 'summary',
+				deletionThreshold: threshold,
+				limits: UNLIMITED,
+			}),
+			offboardCsvWorkflow({
+				id: 'overhead-baseline',
+				csvPath: join(ctx.filesDir, ONE_NAME),
+				systems: ['flashback'],
+				outputMode: 'summary',
+				deletionThreshold: threshold,
+				limits: UNLIMITED,
+			}),
 		];
 	},
 	async run(ctx): Promise<SectionResult> {
 		const { engineUsers, n8nUsers } = ctx.sizes.overhead;
-		writeFileSync(join(ctx.filesDir, CSV_NAME), leaversCsv(Array.from({ length: n8nUsers }, (_, i) => demoPerson(i + 1))));
+		writeFileSync(
+			join(ctx.filesDir, CSV_NAME),
+			leaversCsv(Array.from({ length: n8nUsers }, (_, i) => demoPerson(i + 1))),
+		);
 		writeFileSync(join(ctx.filesDir, ONE_NAME), leaversCsv([demoPerson(1)]));
 
 		// The engine alone: its own process, the emulator in this one.
 		const sandbox = await ctx.n8n.startSandbox();
-		let engine: { ms: number; cpuMs: number; statuses: Record<string, number>; profile: CpuProfile };
+		let engine: {
+			ms: number;
+			cpuMs: number;
+			statuses: Record<string, number>;
+			profile: CpuProfile;
+		};
 		try {
-			for (let i = 1; i <= engineUsers; i++) sandbox.flashback.addMember(DEMO_SCOPES.flashback.workspaceId, demoPerson(i).flashbackUserId);
+			for (let i = 1; i <= engineUsers; i++)
+				sandbox.flashback.addMember(
+					DEMO_SCOPES.flashback.workspaceId,
+					demoPerson(i).flashbackUserId,
+				);
 			ctx.log(`overhead: engine alone, ${engineUsers} removals`);
 			engine = await runEngineChild(['overhead', sandbox.baseUrls.flashback, String(engineUsers)]);
 		} finally {
@@ -105,17 +159,36 @@ export const overheadSection: Section = {
 		}
 		const engineProfile = summarise(engine.profile);
 
-		const baseline = await n8nRun(ctx, 'overhead-baseline', 'n8n, 1 user (baseline: boot and the workflow around the node)', 1);
+		const baseline = await n8nRun(
+			ctx,
+			'overhead-baseline',
+			'n8n, 1 user (baseline: boot and the workflow around the node)',
+			1,
+		);
 		const perResult = await n8nRun(ctx, 'overhead-perResult', 'n8n, one item per result', n8nUsers);
 		const summary = await n8nRun(ctx, 'overhead-summary', 'n8n, summary + CSV report', n8nUsers);
 		const profileDir = join(ctx.workDir, 'cpu-profile');
 		mkdirSync(profileDir, { recursive: true });
-		const profiled = await n8nRun(ctx, 'overhead-summary', 'n8n, summary + CSV report, CPU-profiled', n8nUsers, profileDir);
+		const profiled = await n8nRun(
+			ctx,
+			'overhead-summary',
+			'n8n, summary + CSV report, CPU-profiled',
+			n8nUsers,
+			profileDir,
+		);
 		const n8nProfileSummary = n8nProfile(profileDir, profiled);
 
 		const perRemoval = (row: N8nRow) => (row.cpuMs - baseline.cpuMs) / (row.users - 1);
+		ctx.shared.set('n8nCpuPerRemovalMs', perRemoval(summary));
 		const rows = [
-			['engine alone (fetch transport, own process)', engineUsers, fixed(engine.ms / 1000, 2), fixed((engineUsers * 1000) / engine.ms, 0), fixed(engine.cpuMs / engineUsers, 3), `${engine.statuses.removed ?? 0} / ${engineUsers}`],
+			[
+				'engine alone (fetch transport, own process)',
+				engineUsers,
+				fixed(engine.ms / 1000, 2),
+				fixed((engineUsers * 1000) / engine.ms, 0),
+				fixed(engine.cpuMs / engineUsers, 3),
+				`${engine.statuses.removed ?? 0} / ${engineUsers}`,
+			],
 			...[perResult, summary].map((row) => [
 				`${row.label} (n8n's HTTP helpers)`,
 				row.users,
@@ -128,13 +201,24 @@ export const overheadSection: Section = {
 		const markdown = [
 			`One system (Flashback emulator, no limit, no latency, in the bench process), node limits raised out of the way (rate ${UNLIMITED.ratePerSecond} req/s, concurrency ${UNLIMITED.maxConcurrency}). The engine alone runs in a Node ${process.version} process of its own (CPU = \`process.cpuUsage()\` around the run); inside n8n, time is the node's \`executionTime\` and CPU per removal is the \`n8n execute\` process's CPU time minus that of the same workflow with 1 user (${fixed(baseline.cpuMs / 1000, 1)} s: n8n's boot), divided by the removals.`,
 			'',
-			table(['run', 'removals', 'time (s)', 'removals / s', 'CPU ms / removal', 'removed (ground truth)'], rows, ['l']),
+			table(
+				[
+					'run',
+					'removals',
+					'time (s)',
+					'removals / s',
+					'CPU ms / removal',
+					'removed (ground truth)',
+				],
+				rows,
+				['l'],
+			),
 			'',
 			'### Where the engine alone spends its CPU (V8 profile of the run)',
 			'',
 			profileTables(engineProfile),
 			'',
-			'### Where n8n spends its CPU during the Offboard Users node (summary mode; V8 profile of the `n8n execute` process, cut to the node\'s run)',
+			"### Where n8n spends its CPU during the Offboard Users node (summary mode; V8 profile of the `n8n execute` process, cut to the node's run)",
 			'',
 			n8nProfileSummary ? profileTables(n8nProfileSummary) : '_The profile was not written._',
 		].join('\n');

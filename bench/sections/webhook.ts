@@ -10,7 +10,14 @@ import { type DemoPerson, demoPerson, leaversCsv, type Sandbox } from '../../san
 import type { SystemId } from '../../src/systems/types';
 import { userOf } from '../lib/groundTruth';
 import { type BenchN8n, WEBHOOK_HEADER_NAME } from '../lib/n8nHarness';
-import { type BenchContext, fixed, percentile, type Section, type SectionResult, table } from '../lib/report';
+import {
+	type BenchContext,
+	fixed,
+	percentile,
+	type Section,
+	type SectionResult,
+	table,
+} from '../lib/report';
 import { GDPR_WEBHOOK_PATH, NIGHTLY_WEBHOOK_PATH, webhooksWorkflow } from '../lib/workflows';
 
 const WORKFLOW_ID = 'bench-webhooks';
@@ -30,7 +37,11 @@ interface Receipt {
 	complete: boolean;
 }
 
-async function erasureRequest(n8n: BenchN8n, person: DemoPerson, requestId: string): Promise<Receipt> {
+async function erasureRequest(
+	n8n: BenchN8n,
+	person: DemoPerson,
+	requestId: string,
+): Promise<Receipt> {
 	const { email, ...ids } = person;
 	const started = performance.now();
 	const response = await fetch(`${n8n.instance.baseUrl}/webhook/${GDPR_WEBHOOK_PATH}`, {
@@ -39,7 +50,11 @@ async function erasureRequest(n8n: BenchN8n, person: DemoPerson, requestId: stri
 		body: JSON.stringify({ requestId, email, ids }),
 	});
 	const body = (await response.json()) as { complete?: boolean };
-	return { ms: performance.now() - started, status: response.status, complete: body.complete === true };
+	return {
+		ms: performance.now() - started,
+		status: response.status,
+		complete: body.complete === true,
+	};
 }
 
 /** The longest any one system took to answer this person's removal (the emulator's own clock). */
@@ -72,15 +87,20 @@ export const webhookSection: Section = {
 	async run(ctx: BenchContext): Promise<SectionResult> {
 		const { latency, fairness, hiddenRate, burst } = ctx.sizes;
 		// Its own copy of the folder, stopped without waiting for the nightly run to finish.
-		const n8n = ctx.n8n.clone(join(ctx.workDir, 'n8n-webhook'), { N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '1' });
+		const n8n = ctx.n8n.clone(join(ctx.workDir, 'n8n-webhook'), {
+			N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '1',
+		});
 		await n8n.instance.publish(WORKFLOW_ID);
 		const nightly = Array.from({ length: fairness.nightlyUsers }, (_, i) => demoPerson(i + 1));
 		writeFileSync(join(ctx.filesDir, CSV_NAME), leaversCsv(nightly));
 		const sandbox = await n8n.startSandbox();
 		try {
-			const subjects = Array.from({ length: latency.requests + 2 + 2 * fairness.probes }, (_, i) => demoPerson(900_000 + i));
+			const subjects = Array.from({ length: latency.requests + 2 + 2 * fairness.probes }, (_, i) =>
+				demoPerson(900_000 + i),
+			);
 			for (const person of [...subjects, ...nightly]) sandbox.addPerson(person);
-			for (const system of ALL) sandbox[system].configure({ latencyMs: { min: latency.minMs, max: latency.maxMs } });
+			for (const system of ALL)
+				sandbox[system].configure({ latencyMs: { min: latency.minMs, max: latency.maxMs } });
 			ctx.log('webhook: starting n8n');
 			await n8n.instance.start({ webhooks: [GDPR_WEBHOOK_PATH, NIGHTLY_WEBHOOK_PATH] });
 
@@ -97,7 +117,9 @@ export const webhookSection: Section = {
 
 			// 4. Fairness: no emulator latency; Flashback behind its hidden limit.
 			for (const system of ALL) sandbox[system].configure({ latencyMs: { min: 0, max: 0 } });
-			sandbox.flashback.configure({ rateLimit: { rate: hiddenRate, burst, headers: 'retry-after-seconds' } });
+			sandbox.flashback.configure({
+				rateLimit: { rate: hiddenRate, burst, headers: 'retry-after-seconds' },
+			});
 			const alone: Receipt[] = [];
 			for (let i = 0; i < fairness.probes; i++) {
 				alone.push(await erasureRequest(n8n, subjects[next++], `alone-${i}`));
@@ -118,8 +140,12 @@ export const webhookSection: Section = {
 				await sleep(fairness.probeGapMs);
 			}
 			const nightlyRequests = sandbox.flashback.removalRequests().slice(before);
-			const nightlyRate = (nightlyRequests.filter((r) => !r.rateLimited).length * 1000) / (Date.now() - sharedStarted);
-			const nightlyRemoved = nightly.filter((p) => !sandbox.isDemoMember('flashback', p.flashbackUserId)).length;
+			const nightlyRate =
+				(nightlyRequests.filter((r) => !r.rateLimited).length * 1000) /
+				(Date.now() - sharedStarted);
+			const nightlyRemoved = nightly.filter(
+				(p) => !sandbox.isDemoMember('flashback', p.flashbackUserId),
+			).length;
 			await n8n.instance.stop();
 
 			const ms = (values: number[], p: number) => fixed(percentile(values, p), 0);
@@ -128,7 +154,9 @@ export const webhookSection: Section = {
 			const extra = timed.map((t) => t.ms - t.slowestMs);
 			const aloneMs = alone.map((r) => r.ms);
 			const sharedMs = shared.map((r) => r.ms);
-			const incomplete = [...timed, ...alone, ...shared].filter((r) => r.status !== 200 || !r.complete).length;
+			const incomplete = [...timed, ...alone, ...shared].filter(
+				(r) => r.status !== 200 || !r.complete,
+			).length;
 			const fairnessRatio = percentile(sharedMs, 50) / percentile(aloneMs, 50);
 			const markdown = [
 				`### GDPR webhook latency`,
@@ -139,7 +167,12 @@ export const webhookSection: Section = {
 					['', 'p50 (ms)', 'p95 (ms)', 'max (ms)'],
 					[
 						['receipt round trip (client)', ms(rtts, 50), ms(rtts, 95), ms(rtts, 100)],
-						['slowest single call of that request', ms(slowest, 50), ms(slowest, 95), ms(slowest, 100)],
+						[
+							'slowest single call of that request',
+							ms(slowest, 50),
+							ms(slowest, 95),
+							ms(slowest, 100),
+						],
 						['difference: n8n + webhook + engine', ms(extra, 50), ms(extra, 95), ms(extra, 100)],
 					],
 				),
@@ -151,8 +184,18 @@ export const webhookSection: Section = {
 				table(
 					['erasure receipt', 'p50 (ms)', 'max (ms)', 'complete receipts'],
 					[
-						['alone', ms(aloneMs, 50), ms(aloneMs, 100), `${alone.filter((r) => r.complete).length} / ${alone.length}`],
-						['while the nightly run shares Flashback', ms(sharedMs, 50), ms(sharedMs, 100), `${shared.filter((r) => r.complete).length} / ${shared.length}`],
+						[
+							'alone',
+							ms(aloneMs, 50),
+							ms(aloneMs, 100),
+							`${alone.filter((r) => r.complete).length} / ${alone.length}`,
+						],
+						[
+							'while the nightly run shares Flashback',
+							ms(sharedMs, 50),
+							ms(sharedMs, 100),
+							`${shared.filter((r) => r.complete).length} / ${shared.length}`,
+						],
 					],
 				),
 				'',
