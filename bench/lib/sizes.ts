@@ -30,7 +30,7 @@ export const FULL: Sizes = {
 	users: 2000,
 	hiddenRate: 20,
 	burst: 5,
-	usualCapFactor: 1.5,
+	usualCapFactor: 1.25,
 	usualCapMinMs: 60_000,
 	fiveSystems: {
 		flashback: { rate: 20, burst: 5, headers: 'retry-after-seconds' },

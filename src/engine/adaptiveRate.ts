@@ -14,12 +14,14 @@
  *
  * After a pause (Retry-After) the system's own bucket has refilled, so the answers right after it
  * ride on its burst and read faster than its rate (sending 45/s into 20/s with a burst of 5 is
- * accepted for 0.2 s: "45/s"). The burst is learned from the first 429 of all — a burst accepted at
- * once, too fast to measure — and discounted from what is accepted between a pause and the next 429:
- * (accepted − burst + ½) ÷ time since the pause ended, landing at 97 % of that; such an event
- * lowers the rate by a fifth at most. Found by the benchmarks: without this, 2,000 users behind
- * 20 req/s announced by Retry-After took 2.8 × the ideal time in n8n, every 429 after a pause
- * halving the rate down to 4 req/s.
+ * accepted for 0.2 s: "45/s"). While the limit is being searched for (the first 10 s after the
+ * first 429), the burst — learned from the first 429 of all, a burst accepted at once, too fast to
+ * measure — is discounted from what is accepted between a pause and the next 429: (accepted −
+ * burst + ½) ÷ time since the pause ended, landing at 97 % of that; such an event lowers the rate
+ * by a fifth at most. Past the search, a 429 is the limit's edge or a bunch of arrivals after a
+ * stall of n8n's request path: one event lowers the rate by a tenth at most. Found by the
+ * benchmarks: without this, 2,000 users behind 20 req/s announced by Retry-After took 2.8 × the
+ * ideal time in n8n, every 429 after a pause halving the rate down to 4 req/s.
  */
 
 const WINDOW_MS = 2_000;
@@ -32,12 +34,16 @@ const PROBE_PER_SECOND = 0.002;
 const AFTER_MEASURED = 0.97;
 /** …and under one that reads our own pace (the sliding window includes the system's burst). */
 const AFTER_SLIDING = 0.95;
-/** The most one event soon after a pause lowers the rate. */
+/** The most one event lowers the rate while the limit is searched for… */
 const MAX_DECREASE = 0.8;
+/** …and once it is found. */
+const EDGE_DECREASE = 0.9;
 const UNMEASURED_DECREASE = 0.5;
 const EVENT_MS = 1_000;
 const MIN_RESUMED_SPAN_MS = 500;
 const MIN_RESUMED_SAMPLES = 10;
+/** How long after the first 429 the limit is searched for with burst-discounted measurements. */
+const SEARCH_MS = 10_000;
 
 export class AdaptiveRate {
 	private rate: number;
@@ -49,6 +55,9 @@ export class AdaptiveRate {
 	private resumedAt: number | undefined;
 	/** Answers the system accepted at once before its first 429: its burst, as far as we can tell. */
 	private burst = 0;
+	/** The burst-discounted measurement after a pause has set the ceiling (the limit is found). */
+	private foundAfterPause = false;
+	private firstEventAt: number | undefined;
 
 	constructor(
 		private configured: number,
@@ -101,17 +110,33 @@ export class AdaptiveRate {
 		// How far under the ceiling to land: just under an accurate measurement (with Retry-After
 		// every 429 costs a pause); further under one that reads our own pace.
 		let landAt = AFTER_SLIDING;
-		if (this.sinceResume(now)) {
-			// Soon after a pause the window reads our own pace (the system's refilled burst covered
-			// it): only the burst-discounted measurement says something, and it is a few answers over
-			// a short span — it can read 15/s for 20/s. So one event lowers the rate by at most a
-			// fifth: a ceiling set too low costs minutes of slow probing.
+		this.firstEventAt ??= now;
+		const searching = !this.foundAfterPause && now - this.firstEventAt < SEARCH_MS;
+		if (this.sinceResume(now) && searching) {
+			// Soon after a pause, while the limit is being found (the first seconds after the first
+			// 429), the window reads our own pace (the system's refilled burst covered it): only the
+			// burst-discounted measurement says something. It assumes we sent above the limit since
+			// the pause, so once it has set the ceiling, or the search is over, it is not used again:
+			// a later 429 after a pause is the limit's edge or a bunch of arrivals (n8n's request path
+			// bunches them), and (accepted − burst) ÷ time would read far below the limit. It is a
+			// few answers over a short span, so one event lowers the rate by at most a fifth.
 			const sinceResume = this.rateSinceResume(now);
-			if (sinceResume !== undefined) landAt = AFTER_MEASURED;
-			measured = Math.max(sinceResume ?? 0, this.rate * MAX_DECREASE);
+			const bound = this.rate * MAX_DECREASE;
+			if (sinceResume !== undefined && sinceResume >= bound) {
+				landAt = AFTER_MEASURED;
+				this.foundAfterPause = true;
+			}
+			measured = Math.max(sinceResume ?? 0, bound);
+		} else if (this.ceiling === undefined) {
+			measured = sliding ?? this.rate * UNMEASURED_DECREASE; // nothing known yet: TCP's halving
+		} else if (searching || this.accepted.length === 0) {
+			// Still searching, or nothing gets through: the measurement, or a fifth.
+			measured = sliding ?? this.rate * MAX_DECREASE;
 		} else {
-			// Unmeasurable (too few answers since the start): TCP's halving.
-			measured = sliding ?? this.rate * UNMEASURED_DECREASE;
+			// Past the search, at the limit's edge: a 429 is the edge itself or a bunch of arrivals
+			// after a stall of n8n's request path (whose window then reads our stall, not the
+			// system's rate). One event lowers the rate by a tenth at most.
+			measured = Math.max(sliding ?? this.rate, this.rate * EDGE_DECREASE);
 		}
 		// Never learn a ceiling above what we were sending: the measurement includes the burst.
 		this.ceiling = Math.max(this.floor, Math.min(measured, this.rate));
