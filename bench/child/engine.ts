@@ -4,12 +4,13 @@
  *
  *   overhead <flashbackBaseUrl> <users>     removals over HTTP, CPU-profiled (inspector) during the run
  *   memory <leavers.csv> <report.csv>       CSV in → CSV report out, an instant in-process system
+ *   parsed <leavers.csv>                    what holding every parsed row would take (the reference)
  */
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { bearer } from '../../src/auth/schemes';
-import { csvInputRows } from '../../src/csv';
+import { csvInputRows, readCsvRows } from '../../src/csv';
 import { realClock } from '../../src/engine/clock';
 import { DEFAULT_LIMITS, LimiterRegistry, type LimitSettings } from '../../src/engine/limiter';
 import { offboard } from '../../src/engine/offboard';
@@ -75,7 +76,7 @@ async function overhead(baseUrl: string, users: number): Promise<Record<string, 
 	const cpu = cpuMs() - cpuBefore;
 	const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
 	session.disconnect();
-	return { ms, cpuMs: cpu, statuses, profile };
+	return { ms, cpuMs: cpu, statuses, maxRssBytes: process.resourceUsage().maxRSS * 1024, profile };
 }
 
 const LIVE_SAMPLE_EVERY = 10_000;
@@ -141,9 +142,25 @@ async function memory(csvPath: string, reportPath: string): Promise<Record<strin
 	};
 }
 
+/** The heap that every parsed row held at once takes (needs --expose-gc). */
+async function parsed(csvPath: string): Promise<Record<string, unknown>> {
+	const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+	gc();
+	const before = process.memoryUsage().heapUsed;
+	const rows: unknown[] = [];
+	for await (const row of readCsvRows(createReadStream(csvPath))) rows.push(row);
+	gc();
+	return { rows: rows.length, heapBytes: process.memoryUsage().heapUsed - before };
+}
+
 async function main(): Promise<void> {
 	const [mode, a, b] = process.argv.slice(2);
-	const result = mode === 'overhead' ? await overhead(a, Number(b)) : await memory(a, b);
+	const result =
+		mode === 'overhead'
+			? await overhead(a, Number(b))
+			: mode === 'parsed'
+				? await parsed(a)
+				: await memory(a, b);
 	process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -102,3 +102,22 @@ export function densest(
 	}
 	return most;
 }
+
+/** 429 events: 429s more than `gapMs` after the previous one start a new event (one pause each). */
+export function rateLimitEvents(requests: readonly RecordedRequest[], gapMs = 1_000): number {
+	let events = 0;
+	let last = -Infinity;
+	for (const r of requests) {
+		if (!r.rateLimited) continue;
+		if (r.at - last > gapMs) events++;
+		last = r.at;
+	}
+	return events;
+}
+
+/** Requests accepted in the first `ms` of the run (from its first request). */
+export function acceptedWithin(requests: readonly RecordedRequest[], ms: number): number {
+	if (requests.length === 0) return 0;
+	const end = requests[0].at + ms;
+	return requests.filter((r) => !r.rateLimited && r.at < end).length;
+}

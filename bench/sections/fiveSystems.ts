@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoPerson, leaversCsv, USER_ID_FIELD } from '../../sandbox';
 import type { SystemId } from '../../src/systems/types';
-import { sandboxTruth } from '../lib/groundTruth';
+import { rateLimitEvents, sandboxTruth, timeline } from '../lib/groundTruth';
 import type { BenchContext, Section, SectionResult } from '../lib/report';
 import { fixed, pct, seconds, table } from '../lib/report';
 import { OFFBOARD_NODE, offboardCsvWorkflow } from '../lib/workflows';
@@ -82,6 +82,10 @@ export const fiveSystemsSection: Section = {
 				};
 			});
 			const failed = rows.reduce((sum, r) => sum + r.failed, 0);
+			const timelines = ALL.map(
+				(system) =>
+					`- ${system}: ${timeline(sandbox[system].removalRequests())} (${rateLimitEvents(sandbox[system].removalRequests())} 429 events)`,
+			);
 			const markdown = [
 				`${users} users in each of the five systems (${ALL.length * users} removals), each system behind its own hidden limit and header dialect, in one Offboard Users run (a fresh \`n8n execute\`, same settings as section 1: rate ceiling 100 req/s, concurrency 8). "Slowest alone" is Flashback alone under the same limit${ctx.shared.has('flashbackAloneMs') ? ' — the Retry-After row of section 1' : ''}: **${seconds(aloneMs)} s**; all five together took **${seconds(node.ms)} s** (node execution time): **${fixed(ratio, 2)} ×** (bar ≤ 1.10).`,
 				'',
@@ -112,6 +116,10 @@ export const fiveSystemsSection: Section = {
 					]),
 					['l', 'l', 'l'],
 				),
+				'',
+				'Request timelines (requests accepted per second by each emulator, averaged over 5 s; 429s counted):',
+				'',
+				...timelines,
 			].join('\n');
 			return {
 				markdown,

@@ -133,6 +133,9 @@ export const webhookSection: Section = {
 			if (!trigger.ok) throw new Error(`nightly trigger answered ${trigger.status}`);
 			await sleep(fairness.warmupMs);
 			const before = sandbox.flashback.removalRequests().length;
+			const leftAtFirstProbe = nightly.filter((p) =>
+				sandbox.isDemoMember('flashback', p.flashbackUserId),
+			).length;
 			const sharedStarted = Date.now();
 			const shared: Receipt[] = [];
 			for (let i = 0; i < fairness.probes; i++) {
@@ -179,7 +182,7 @@ export const webhookSection: Section = {
 				'',
 				`### Fairness: a one-subject webhook while a ${fairness.nightlyUsers}-row nightly run drains the same system`,
 				'',
-				`Same server, no emulator latency, Flashback behind its hidden ${hiddenRate} req/s (burst ${burst}, Retry-After). ${fairness.probes} erasure requests alone, ${fairness.probeGapMs} ms apart; then the nightly run (Flashback only, ${fairness.nightlyUsers} rows, same limits settings) is started through its own webhook, and after ${fairness.warmupMs / 1000} s ${fairness.probes} more erasure requests are sent while it runs. Meanwhile the nightly run was accepted at ${fixed(nightlyRate, 1)} req/s (it had removed ${nightlyRemoved} users when the server was stopped): the limiter serves the runs' queues round-robin, so the webhook's Flashback call waits for one slot, not for the nightly queue.`,
+				`Same server, no emulator latency, Flashback behind its hidden ${hiddenRate} req/s (burst ${burst}, Retry-After). ${fairness.probes} erasure requests alone, ${fairness.probeGapMs} ms apart; then the nightly run (Flashback only, ${fairness.nightlyUsers} rows, same limits settings) is started through its own webhook, and after ${fairness.warmupMs / 1000} s ${fairness.probes} more erasure requests are sent while it runs. Meanwhile the nightly run was accepted at ${fixed(nightlyRate, 1)} req/s (it had removed ${nightlyRemoved} users when the server was stopped). When the first of these erasure requests came, ${leftAtFirstProbe} nightly users were still to go: behind them in one first-come queue, the webhook's Flashback call would have waited about ${fixed(leftAtFirstProbe / hiddenRate, 0)} s. The limiter serves each run's queue in turn (round-robin), so it waits for one paced slot — or for a whole-system Retry-After pause, when one is under way.`,
 				'',
 				table(
 					['erasure receipt', 'p50 (ms)', 'max (ms)', 'complete receipts'],
