@@ -44,11 +44,18 @@ export default [
 		},
 	},
 	{
-		files: ['e2e/**/*.ts', 'test/e2e/**/*.ts', 'test/support/globalSetup.ts', 'bench/**/*.ts'],
+		files: ['e2e/**/*.ts', 'test/e2e/**/*.ts', 'test/support/globalSetup.ts'],
 		rules: {
-			// The real-n8n harness (and the benchmarks, which run n8n and the engine in processes of
-			// their own to measure them) starts n8n, npm and Chromium as child processes; it is never
+			// The real-n8n harness starts n8n, npm and Chromium as child processes; it is never
 			// shipped (package.json "files" is dist/ only) and only runs fixed commands.
+			'@n8n/community-nodes/no-dangerous-functions': 'off',
+		},
+	},
+	{
+		files: ['bench/**/*.ts'],
+		rules: {
+			// The benchmarks run n8n, npm and the engine in processes of their own, to measure each
+			// alone; never shipped (package.json "files" is dist/ only), fixed commands only.
 			'@n8n/community-nodes/no-dangerous-functions': 'off',
 		},
 	},
