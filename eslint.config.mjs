@@ -58,4 +58,12 @@ export default [
 			'@n8n/community-nodes/no-dangerous-functions': 'off',
 		},
 	},
+	{
+		files: ['bench/**/*.ts'],
+		rules: {
+			// The benchmarks run n8n, npm and the engine in processes of their own, to measure each
+			// alone; never shipped (package.json "files" is dist/ only), fixed commands only.
+			'@n8n/community-nodes/no-dangerous-functions': 'off',
+		},
+	},
 ];

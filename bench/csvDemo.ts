@@ -8,7 +8,13 @@ import { LimiterRegistry } from '../src/engine/limiter';
 import { offboard } from '../src/engine/offboard';
 import { ReportBuilder, reportHeaderLine, reportLine } from '../src/engine/report';
 import { DEMO_PEOPLE, startSandbox } from '../sandbox';
-import { bytesOf, CSV_COLUMNS, leaversCsv, SANDBOX_PLACEMENT, sandboxPlan } from '../test/support/sandboxPlan';
+import {
+	bytesOf,
+	CSV_COLUMNS,
+	leaversCsv,
+	SANDBOX_PLACEMENT,
+	sandboxPlan,
+} from '../test/support/sandboxPlan';
 import { sandboxRuntimes } from '../test/support/sandboxRuntimes';
 
 async function main(): Promise<void> {
@@ -16,7 +22,9 @@ async function main(): Promise<void> {
 	try {
 		for (const person of DEMO_PEOPLE) sandbox.addPerson(person);
 		const csv = leaversCsv(DEMO_PEOPLE);
-		console.log(`Input (${DEMO_PEOPLE.length} rows):\n${csv.split('\r\n').slice(0, 3).join('\n')}\n…\n`);
+		console.log(
+			`Input (${DEMO_PEOPLE.length} rows):\n${csv.split('\r\n').slice(0, 3).join('\n')}\n…\n`,
+		);
 		const limiters = new LimiterRegistry(realClock);
 		for (const dryRun of [true, false]) {
 			const started = Date.now();
@@ -33,7 +41,9 @@ async function main(): Promise<void> {
 				report.add(outcome);
 				lines.push(reportLine(outcome).trimEnd());
 			}
-			console.log(`${dryRun ? 'DRY RUN' : 'REAL RUN'} report (${lines.length - 1} rows, ${Date.now() - started} ms; first 6 rows):`);
+			console.log(
+				`${dryRun ? 'DRY RUN' : 'REAL RUN'} report (${lines.length - 1} rows, ${Date.now() - started} ms; first 6 rows):`,
+			);
 			console.log(lines.slice(0, 7).join('\n'));
 			console.log('Totals:', JSON.stringify(report.totals()));
 			if (report.warnings().length) console.log('Warnings:', report.warnings());

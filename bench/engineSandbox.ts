@@ -29,7 +29,13 @@ interface Row {
 	failed: number;
 }
 
-async function measure(style: HeaderStyle, pairsCount: number, hiddenRate: number, burst: number, configuredRate: number): Promise<Row> {
+async function measure(
+	style: HeaderStyle,
+	pairsCount: number,
+	hiddenRate: number,
+	burst: number,
+	configuredRate: number,
+): Promise<Row> {
 	const sandbox = await startSandbox();
 	try {
 		const workspace = DEMO_SCOPES.flashback.workspaceId;
@@ -42,9 +48,16 @@ async function measure(style: HeaderStyle, pairsCount: number, hiddenRate: numbe
 			scope: DEMO_SCOPES.flashback,
 			userId: `bench_${i + 1}`,
 		}));
-		const { flashback } = sandboxRuntimes(sandbox, { maxConcurrency: 8, ratePerSecond: configuredRate, burst: 5 });
+		const { flashback } = sandboxRuntimes(sandbox, {
+			maxConcurrency: 8,
+			ratePerSecond: configuredRate,
+			burst: 5,
+		});
 		const started = Date.now();
-		const run = runRemovals(pairs, { systems: { flashback }, limiters: new LimiterRegistry(realClock) });
+		const run = runRemovals(pairs, {
+			systems: { flashback },
+			limiters: new LimiterRegistry(realClock),
+		});
 		let failed = 0;
 		for await (const outcome of run) if (outcome.status === 'failed') failed++;
 		const seconds = (Date.now() - started) / 1000;
@@ -77,8 +90,12 @@ async function main(): Promise<void> {
 	for (const style of ['retry-after-seconds', 'draft10', 'none'] as HeaderStyle[]) {
 		rows.push(await measure(style, pairs, rate, burst, configured));
 	}
-	console.log(`Engine alone, one system, ${pairs} pairs, hidden limit ${rate} req/s (burst ${burst}), configured ${configured} req/s, concurrency 8`);
-	console.log('| limit announced by | time (s) | ideal (s) | time ÷ ideal | 429s | requests | wasted | failed |');
+	console.log(
+		`Engine alone, one system, ${pairs} pairs, hidden limit ${rate} req/s (burst ${burst}), configured ${configured} req/s, concurrency 8`,
+	);
+	console.log(
+		'| limit announced by | time (s) | ideal (s) | time ÷ ideal | 429s | requests | wasted | failed |',
+	);
 	console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 	for (const r of rows) {
 		console.log(

@@ -56,6 +56,8 @@ export interface RecordedRequest {
 	rateLimited?: boolean;
 	/** True when this request changed membership (a removal took effect). */
 	acted: boolean;
+	/** When the answer was sent (ms): with `at`, how long the system took. */
+	answeredAt?: number;
 }
 
 export interface RouteContext {
@@ -367,6 +369,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function send(res: ServerResponse, record: RecordedRequest, reply: Reply): void {
 	record.status = reply.status;
+	record.answeredAt = Date.now();
 	const isText = typeof reply.body === 'string';
 	const payload = isText ? (reply.body as string) : JSON.stringify(reply.body);
 	res.writeHead(reply.status, {

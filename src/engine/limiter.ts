@@ -348,9 +348,11 @@ export class SystemLimiter {
 		let advice: ReleaseAdvice = 'ok';
 		const { kind, reason } = observation;
 
-		if (observation.headers) this.learn(observation, now);
+		// Adapt before learning: a Retry-After pause forgets the accepted answers, and this 429 must
+		// be measured against them first.
 		if (kind === 'rate_limited') this.adaptive.onRateLimited(now, sentAt);
 		else if (kind !== 'transport_error') this.adaptive.onAccepted(now);
+		if (observation.headers) this.learn(observation, now);
 
 		const serverTrouble = kind === 'server_error' || kind === 'transport_error';
 		this.consecutiveServerErrors = serverTrouble ? this.consecutiveServerErrors + 1 : 0;
@@ -405,7 +407,8 @@ export class SystemLimiter {
 			this.announcedRate = signal.announcedRatePerSecond;
 		const pause =
 			observation.kind === 'rate_limited' || signal.remaining === 0 ? pauseFrom(signal) : undefined;
-		if (pause !== undefined) {
+		// "0 left, resets in 0 s" is no pause: pacing (below) waits for the next token instead.
+		if (pause !== undefined && pause > 0) {
 			if (pause > this.settings.maxRetryAfterMs) {
 				this.open(
 					`rate-limited until ${new Date(now + pause).toISOString()}`,
@@ -415,7 +418,12 @@ export class SystemLimiter {
 				);
 			} else {
 				this.pausedUntil = Math.max(this.pausedUntil, now + pause);
-				this.adaptive.onPaused();
+				// Resume paced, not with a burst saved up during the pause: the system's own bucket
+				// refilled too, and a burst would spend it before the rate can be measured.
+				this.refill(now);
+				this.tokens = Math.min(this.tokens, 1);
+				this.lastRefill = this.pausedUntil;
+				this.adaptive.onPaused(this.pausedUntil);
 			}
 		} else if (signal.remaining !== undefined) {
 			// The system allows `remaining` more in this window: never hold more tokens than that.

@@ -19,7 +19,7 @@ describe('AdaptiveRate', () => {
 		const t = acceptEvery(rate, 0, 2_000, 20); // the system accepted 50/s
 		rate.onRateLimited(t, t - 50);
 		expect(rate.learnedCeiling).toBeCloseTo(50, 0);
-		expect(rate.value).toBeCloseTo(45, 0);
+		expect(rate.value).toBeCloseTo(47.5, 0);
 	});
 
 	it('reduces once for the 429s of one burst, not once per answer', () => {
@@ -27,13 +27,13 @@ describe('AdaptiveRate', () => {
 		const t = acceptEvery(rate, 0, 2_000, 20);
 		for (let i = 0; i < 8; i++) rate.onRateLimited(t + i, t - 30); // eight in flight, all sent before the first 429
 		expect(rate.learnedCeiling).toBeCloseTo(50, 0);
-		expect(rate.value).toBeCloseTo(45, 0);
+		expect(rate.value).toBeCloseTo(47.5, 0);
 		// Sent just after the decrease, while the system's bucket refills: still the same event.
 		rate.onRateLimited(t + 600, t + 500);
-		expect(rate.value).toBeCloseTo(45, 0);
+		expect(rate.value).toBeCloseTo(47.5, 0);
 		// A second later it is a new event.
 		rate.onRateLimited(t + 1_600, t + 1_500);
-		expect(rate.value).toBeLessThan(45);
+		expect(rate.value).toBeLessThan(47.5);
 	});
 
 	it('measures the rate while accepting, not across a pause', () => {
@@ -51,11 +51,11 @@ describe('AdaptiveRate', () => {
 	it('climbs fast below the ceiling, then probes slowly above 90 % of it', () => {
 		const rate = new AdaptiveRate(100, 0, 0.1);
 		let t = acceptEvery(rate, 0, 2_000, 20);
-		rate.onRateLimited(t, t - 10); // ceiling 50, rate 45
+		rate.onRateLimited(t, t - 10); // ceiling 50, rate 47.5
 		t = acceptEvery(rate, t, t + 10_000, 25);
-		// 10 s of probing at 0.5 % of 50 per second: +2.5 at most
-		expect(rate.value).toBeGreaterThan(45);
-		expect(rate.value).toBeLessThanOrEqual(47.5 + 1e-9);
+		// 10 s of probing at 0.2 % of 50 per second: +1 at most
+		expect(rate.value).toBeGreaterThan(47.5);
+		expect(rate.value).toBeLessThanOrEqual(48.5 + 1e-9);
 	});
 
 	it('never goes above the configured rate, nor below the floor', () => {

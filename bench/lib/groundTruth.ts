@@ -1,0 +1,123 @@
+/** What an emulator saw, counted from its own request log and membership: the ground truth. */
+import type { RecordedRequest, Sandbox } from '../../sandbox';
+import type { SystemId } from '../../src/systems/types';
+
+export interface Truth {
+	/** Users of `userIds` no longer members. */
+	removed: number;
+	/** Removal requests received (every DELETE / delete POST, 429s included). */
+	requests: number;
+	rateLimited: number;
+	/** Requests for a user an earlier request had already removed. */
+	duplicates: number;
+}
+
+/** The user a removal request was about: the body's id field, else the path's last segment. */
+export function userOf(record: RecordedRequest): string {
+	if (record.body) {
+		try {
+			const body = JSON.parse(record.body) as { userId?: unknown; user_id?: unknown };
+			const id = body.userId ?? body.user_id;
+			if (typeof id === 'string') return id;
+		} catch {
+			// not JSON: the id is in the path
+		}
+	}
+	const path = record.rawUrl.split('?')[0];
+	return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+}
+
+/** `requests`: an emulator's removal requests; `isMember`: its membership now. */
+export function truthOf(
+	requests: readonly RecordedRequest[],
+	isMember: (userId: string) => boolean,
+	userIds: readonly string[],
+): Truth {
+	const removedAlready = new Set<string>();
+	let duplicates = 0;
+	let rateLimited = 0;
+	for (const request of requests) {
+		if (request.rateLimited) rateLimited++;
+		const user = userOf(request);
+		if (removedAlready.has(user)) duplicates++;
+		if (request.acted) removedAlready.add(user);
+	}
+	return {
+		removed: userIds.filter((id) => !isMember(id)).length,
+		requests: requests.length,
+		rateLimited,
+		duplicates,
+	};
+}
+
+export function sandboxTruth(
+	sandbox: Sandbox,
+	system: SystemId,
+	userIds: readonly string[],
+): Truth {
+	return truthOf(
+		sandbox[system].removalRequests(),
+		(id) => sandbox.isDemoMember(system, id),
+		userIds,
+	);
+}
+
+/**
+ * What the emulator accepted per `bucketMs`, from its first request: "20 20 19 8× 20 …" (× marks a
+ * bucket with 429s). A request timeline in one line, to see where a run lost time.
+ */
+export function timeline(requests: readonly RecordedRequest[], bucketMs = 5_000): string {
+	if (requests.length === 0) return '';
+	const start = requests[0].at;
+	const accepted: number[] = [];
+	const limited: number[] = [];
+	for (const r of requests) {
+		const b = Math.floor((r.at - start) / bucketMs);
+		while (accepted.length <= b) {
+			accepted.push(0);
+			limited.push(0);
+		}
+		if (r.rateLimited) limited[b]++;
+		else accepted[b]++;
+	}
+	const perSecond = 1000 / bucketMs;
+	return accepted
+		.map((n, i) => `${(n * perSecond).toFixed(0)}${limited[i] ? `(${limited[i]}×429)` : ''}`)
+		.join(' ');
+}
+
+/** The most requests that arrived within any `windowMs`, ignoring the first `skipMs` (start-up). */
+export function densest(
+	requests: readonly RecordedRequest[],
+	windowMs: number,
+	skipMs: number,
+): number {
+	if (requests.length === 0) return 0;
+	const times = requests.map((r) => r.at).filter((t) => t >= requests[0].at + skipMs);
+	let most = 0;
+	let first = 0;
+	for (let last = 0; last < times.length; last++) {
+		while (times[last] - times[first] >= windowMs) first++;
+		most = Math.max(most, last - first + 1);
+	}
+	return most;
+}
+
+/** 429 events: 429s more than `gapMs` after the previous one start a new event (one pause each). */
+export function rateLimitEvents(requests: readonly RecordedRequest[], gapMs = 1_000): number {
+	let events = 0;
+	let last = -Infinity;
+	for (const r of requests) {
+		if (!r.rateLimited) continue;
+		if (r.at - last > gapMs) events++;
+		last = r.at;
+	}
+	return events;
+}
+
+/** Requests accepted in the first `ms` of the run (from its first request). */
+export function acceptedWithin(requests: readonly RecordedRequest[], ms: number): number {
+	if (requests.length === 0) return 0;
+	const end = requests[0].at + ms;
+	return requests.filter((r) => !r.rateLimited && r.at < end).length;
+}

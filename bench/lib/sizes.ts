@@ -1,0 +1,65 @@
+/** Workload sizes: the issue's (`npm run bench`) and tiny ones for the smoke run (`-- --smoke`). */
+import type { HeaderStyle } from '../../sandbox';
+import type { SystemId } from '../../src/systems/types';
+
+export interface HiddenLimit {
+	rate: number;
+	burst: number;
+	headers: HeaderStyle;
+}
+
+export interface Sizes {
+	/** Users in the utilisation, usual-way and five-systems runs. */
+	users: number;
+	/** The hidden limit of the one limited system (Flashback). */
+	hiddenRate: number;
+	burst: number;
+	/** The usual way is killed after this multiple of our wall time (Retry-After variant)… */
+	usualCapFactor: number;
+	/** …or at least this long. */
+	usualCapMinMs: number;
+	/** Five systems at once: each system's own hidden limit. */
+	fiveSystems: Record<SystemId, HiddenLimit>;
+	fairness: { nightlyUsers: number; probes: number; probeGapMs: number; warmupMs: number };
+	latency: { requests: number; minMs: number; maxMs: number };
+	overhead: { engineUsers: number; n8nUsers: number };
+	memory: { engineRows: number[]; n8nRows: number[] };
+}
+
+export const FULL: Sizes = {
+	users: 2000,
+	hiddenRate: 20,
+	burst: 5,
+	usualCapFactor: 1.25,
+	usualCapMinMs: 60_000,
+	fiveSystems: {
+		flashback: { rate: 20, burst: 5, headers: 'retry-after-seconds' },
+		mudbase: { rate: 25, burst: 5, headers: 'retry-after-date' },
+		productBridge: { rate: 30, burst: 5, headers: 'legacy' },
+		ejento: { rate: 35, burst: 5, headers: 'x-ratelimit-delta' },
+		productAccess: { rate: 40, burst: 5, headers: 'draft10' },
+	},
+	fairness: { nightlyUsers: 2000, probes: 8, probeGapMs: 2500, warmupMs: 8000 },
+	latency: { requests: 50, minMs: 50, maxMs: 150 },
+	overhead: { engineUsers: 5000, n8nUsers: 2000 },
+	memory: { engineRows: [10_000, 100_000, 1_000_000], n8nRows: [10_000, 100_000] },
+};
+
+export const SMOKE: Sizes = {
+	users: 20,
+	hiddenRate: 50,
+	burst: 5,
+	usualCapFactor: 2,
+	usualCapMinMs: 60_000,
+	fiveSystems: {
+		flashback: { rate: 50, burst: 5, headers: 'retry-after-seconds' },
+		mudbase: { rate: 60, burst: 5, headers: 'retry-after-date' },
+		productBridge: { rate: 70, burst: 5, headers: 'legacy' },
+		ejento: { rate: 80, burst: 5, headers: 'x-ratelimit-delta' },
+		productAccess: { rate: 90, burst: 5, headers: 'draft10' },
+	},
+	fairness: { nightlyUsers: 100, probes: 2, probeGapMs: 300, warmupMs: 300 },
+	latency: { requests: 5, minMs: 50, maxMs: 150 },
+	overhead: { engineUsers: 200, n8nUsers: 200 },
+	memory: { engineRows: [2_000], n8nRows: [200] },
+};
