@@ -54,6 +54,20 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = Array.from({ length: 10 }, (_,
 	demoPerson(i + 1),
 );
 
+/** Offboard Users parameters that fix every system's scope to the demo one. */
+export const DEMO_SCOPE_PARAMETERS = {
+	productAccessProductIdSource: 'fixed',
+	productAccessProductIdValues: DEMO_SCOPES.productAccess.productId,
+	ejentoProjectIdSource: 'fixed',
+	ejentoProjectIdValues: DEMO_SCOPES.ejento.projectId,
+	flashbackWorkspaceIdSource: 'fixed',
+	flashbackWorkspaceIdValues: DEMO_SCOPES.flashback.workspaceId,
+	mudbaseProjectIdSource: 'fixed',
+	mudbaseProjectIdValues: DEMO_SCOPES.mudbase.projectId,
+	mudbaseChatIdSource: 'fixed',
+	mudbaseChatIdValues: DEMO_SCOPES.mudbase.chatId,
+} as const;
+
 /** The leavers CSV columns: an HR export as the nightly example reads it. */
 export const CSV_COLUMNS = [
 	'email',

@@ -5,7 +5,7 @@
  * `n8n-nodes-base/dist/nodes/HttpRequest/V3/Description.js`, `SplitInBatches/v3`, `Wait`).
  */
 import type { WorkflowRecord } from '../../e2e/n8n';
-import { DEMO_SCOPES, type Sandbox } from '../../sandbox';
+import { DEMO_SCOPE_PARAMETERS, DEMO_SCOPES, type Sandbox } from '../../sandbox';
 import type { SystemId } from '../../src/systems/types';
 import { CREDENTIAL_TYPE, credentialRef } from './n8nHarness';
 
@@ -28,6 +28,13 @@ export const BENCH_LIMITS: NodeLimits = {
 	maxAttempts: 8,
 	maxRetryAfterSeconds: 120,
 	requestTimeoutSeconds: 15,
+};
+
+/** Limits raised out of the way, for runs against an instant emulator (overhead, memory). */
+export const UNLIMITED: NodeLimits = {
+	...BENCH_LIMITS,
+	maxConcurrency: 16,
+	ratePerSecond: 100_000,
 };
 
 type WorkflowNode = WorkflowRecord['nodes'][number] & Record<string, unknown>;
@@ -99,16 +106,7 @@ function offboardNode(options: {
 			systems: options.systems,
 			inputSource: options.inputSource,
 			...(options.inputSource === 'csv' ? { binaryPropertyName: 'data' } : {}),
-			productAccessProductIdSource: 'fixed',
-			productAccessProductIdValues: DEMO_SCOPES.productAccess.productId,
-			ejentoProjectIdSource: 'fixed',
-			ejentoProjectIdValues: DEMO_SCOPES.ejento.projectId,
-			flashbackWorkspaceIdSource: 'fixed',
-			flashbackWorkspaceIdValues: DEMO_SCOPES.flashback.workspaceId,
-			mudbaseProjectIdSource: 'fixed',
-			mudbaseProjectIdValues: DEMO_SCOPES.mudbase.projectId,
-			mudbaseChatIdSource: 'fixed',
-			mudbaseChatIdValues: DEMO_SCOPES.mudbase.chatId,
+			...DEMO_SCOPE_PARAMETERS,
 			outputMode: options.outputMode,
 			...(options.requestId ? { requestId: options.requestId } : {}),
 			options: {

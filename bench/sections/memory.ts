@@ -16,15 +16,9 @@ import {
 	type SectionResult,
 	table,
 } from '../lib/report';
-import {
-	BENCH_LIMITS,
-	type NodeLimits,
-	OFFBOARD_NODE,
-	offboardCsvWorkflow,
-} from '../lib/workflows';
+import { OFFBOARD_NODE, offboardCsvWorkflow, UNLIMITED } from '../lib/workflows';
 import { requireRun, totalsOf } from './rateLimits';
 
-const UNLIMITED: NodeLimits = { ...BENCH_LIMITS, maxConcurrency: 16, ratePerSecond: 100_000 };
 const csvName = (rows: number) => `memory-${rows}.csv`;
 
 interface EngineMemory {

@@ -18,15 +18,9 @@ import {
 	type SectionResult,
 	table,
 } from '../lib/report';
-import {
-	BENCH_LIMITS,
-	type NodeLimits,
-	OFFBOARD_NODE,
-	offboardCsvWorkflow,
-} from '../lib/workflows';
+import { OFFBOARD_NODE, offboardCsvWorkflow, UNLIMITED } from '../lib/workflows';
 import { requireRun } from './rateLimits';
 
-const UNLIMITED: NodeLimits = { ...BENCH_LIMITS, maxConcurrency: 16, ratePerSecond: 100_000 };
 const CSV_NAME = 'overhead-leavers.csv';
 const ONE_NAME = 'overhead-one.csv';
 

@@ -6,7 +6,12 @@ import { MudbaseApi } from '../../credentials/MudbaseApi.credentials';
 import { ProductAccessApi } from '../../credentials/ProductAccessApi.credentials';
 import { ProductBridgeApi } from '../../credentials/ProductBridgeApi.credentials';
 import { SYSTEM_IDS, type SystemId } from '../../src/systems';
-import { DEMO_CREDENTIALS, DEMO_SCOPES, type Sandbox, sandboxCredentialData } from '../../sandbox';
+import {
+	DEMO_CREDENTIALS,
+	DEMO_SCOPE_PARAMETERS,
+	type Sandbox,
+	sandboxCredentialData,
+} from '../../sandbox';
 
 export const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
 	productAccessApi: new ProductAccessApi(),
@@ -37,16 +42,7 @@ export function offboardParameters(extra: Record<string, unknown> = {}) {
 	return {
 		systems: ['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase'],
 		inputSource: 'items',
-		productAccessProductIdSource: 'fixed',
-		productAccessProductIdValues: DEMO_SCOPES.productAccess.productId,
-		ejentoProjectIdSource: 'fixed',
-		ejentoProjectIdValues: DEMO_SCOPES.ejento.projectId,
-		flashbackWorkspaceIdSource: 'fixed',
-		flashbackWorkspaceIdValues: DEMO_SCOPES.flashback.workspaceId,
-		mudbaseProjectIdSource: 'fixed',
-		mudbaseProjectIdValues: DEMO_SCOPES.mudbase.projectId,
-		mudbaseChatIdSource: 'fixed',
-		mudbaseChatIdValues: DEMO_SCOPES.mudbase.chatId,
+		...DEMO_SCOPE_PARAMETERS,
 		outputMode: 'perResult',
 		options: {},
 		...extra,
