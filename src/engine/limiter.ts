@@ -363,10 +363,11 @@ export class SystemLimiter {
 		} else if (
 			kind === 'unauthorized' &&
 			wasRefreshProbe &&
-			this.refreshesRejected++ < REFRESHES_BEFORE_CIRCUIT - 1
+			this.refreshesRejected < REFRESHES_BEFORE_CIRCUIT - 1
 		) {
 			// A token can die between its login and the retry carrying it (a whole-second `exp`, a
 			// clock a little ahead): one more refresh before calling the credential wrong.
+			this.refreshesRejected++;
 			this.gate = 'probe-needed';
 			advice = 'retry-free';
 		} else if (kind === 'unauthorized') {
