@@ -173,14 +173,24 @@ export const properties: INodeProperties[] = [
 								type: 'number',
 								typeOptions: { minValue: 1 },
 								default: DEFAULT_RETRY.maxAttempts,
-								description: 'Requests per user, the first included',
+								description: `Requests per user, the first included. Answers that ask to slow down (429, or 503 with Retry-After or an overload message) do not count, up to ${DEFAULT_RETRY.maxOverloadRetries} of them.`,
 							},
 							{
 								displayName: 'Max Concurrency',
 								name: 'maxConcurrency',
 								type: 'number',
-								typeOptions: { minValue: 1 },
-								default: DEFAULT_LIMITS.maxConcurrency,
+								typeOptions: { minValue: 0 },
+								default: 0,
+								description: `Requests in flight at most. 0: discovered — it starts at ${DEFAULT_LIMITS.concurrency}, grows while answers stay fast and drops when the system says "too many concurrent requests" (up to ${DEFAULT_LIMITS.maxConcurrency}).`,
+							},
+							{
+								displayName: 'Max Rate (Requests per Second)',
+								name: 'maxRatePerSecond',
+								type: 'number',
+								typeOptions: { minValue: 0, numberPrecision: 2 },
+								default: 0,
+								description:
+									'Never faster than this. 0: no maximum — the rate is discovered from what the system answers and announces.',
 							},
 							{
 								displayName: 'Max Retry-After Wait (Seconds)',
@@ -192,18 +202,20 @@ export const properties: INodeProperties[] = [
 									'A longer pause (a quota) fails the remaining users of the system at once',
 							},
 							{
-								displayName: 'Rate (Requests per Second)',
-								name: 'ratePerSecond',
-								type: 'number',
-								typeOptions: { minValue: 0.1, numberPrecision: 2 },
-								default: DEFAULT_LIMITS.ratePerSecond,
-							},
-							{
 								displayName: 'Request Timeout (Seconds)',
 								name: 'requestTimeoutSeconds',
 								type: 'number',
 								typeOptions: { minValue: 0.1, numberPrecision: 1 },
 								default: DEFAULT_RETRY.requestTimeoutMs / 1000,
+							},
+							{
+								displayName: 'Starting Rate (Requests per Second)',
+								name: 'ratePerSecond',
+								type: 'number',
+								typeOptions: { minValue: 0.1, numberPrecision: 2 },
+								default: DEFAULT_LIMITS.ratePerSecond,
+								description:
+									'Where the rate starts. It rises while answers are clean, adopts a limit the system announces (RateLimit headers) and slows down on 429 or 503, up to Max Rate.',
 							},
 							{
 								displayName: 'System',

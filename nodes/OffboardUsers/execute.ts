@@ -22,8 +22,12 @@ import { scopeParameter } from './description';
 
 interface LimitEntry {
 	system: SystemId;
-	maxConcurrency: number;
+	/** 0 (or absent): discovered. */
+	maxConcurrency?: number;
+	/** Where discovery starts. */
 	ratePerSecond: number;
+	/** 0 (or absent): no maximum, discovered. */
+	maxRatePerSecond?: number;
 	maxAttempts: number;
 	maxRetryAfterSeconds: number;
 	requestTimeoutSeconds: number;
@@ -40,11 +44,12 @@ interface Options {
 function settingsFor(system: SystemId, options: Options): SystemSettings {
 	const entry = options.systemLimits?.limit?.find((l) => l.system === system);
 	if (!entry) return {};
+	const maxRate = entry.maxRatePerSecond ? entry.maxRatePerSecond : undefined;
 	return {
 		limits: {
-			maxConcurrency: entry.maxConcurrency,
-			ratePerSecond: entry.ratePerSecond,
-			burst: Math.max(1, Math.min(entry.maxConcurrency, Math.floor(entry.ratePerSecond))),
+			ratePerSecond: Math.min(entry.ratePerSecond, maxRate ?? Infinity),
+			...(maxRate !== undefined ? { maxRatePerSecond: maxRate } : {}),
+			...(entry.maxConcurrency ? { maxConcurrency: entry.maxConcurrency } : {}),
 			maxRetryAfterMs: entry.maxRetryAfterSeconds * 1000,
 		},
 		retry: { maxAttempts: entry.maxAttempts, requestTimeoutMs: entry.requestTimeoutSeconds * 1000 },

@@ -1,64 +1,70 @@
 /**
  * One limiter per system + credential, living for the process and shared by every run: it decides
- * when the next request to that system may go, and from which run.
+ * when the next request to that system may go, and from which run. It composes small parts
+ * (`limits/`), each with one idea and its own tests:
  *
- * - Concurrency: at most `maxConcurrency` requests in flight.
- * - Rate: a token bucket (`ratePerSecond`, `burst`), tightened to what the system announces
- *   (`RateLimit-Policy` q/w, remaining-in-window).
- * - Fairness: each run has its own queue and runs are served round-robin (deficit-free round robin,
- *   as in Shreedhar & Varghese's DRR with equal, unit-size quanta), so a one-person GDPR run never
- *   waits behind a 10,000-row nightly run.
- * - Pauses: a `Retry-After` (or remaining = 0 with a reset) pauses the whole system; one longer than
- *   `maxRetryAfterMs` is a quota: the circuit opens until then and waiting pairs fail fast.
- * - Adaptation without headers: AIMD with a learned ceiling (`adaptiveRate.ts`).
- * - Circuit breaker: `circuitAfterServerErrors` consecutive 5xx open it for every run; after
- *   `cooldown` one probe request decides. A permission 403, a refused login, or a 401 that
- *   survives two credential refreshes in a row opens it for the run that met it (the next run,
- *   with a fixed credential, tries again).
- * - Credential probe: a system's first request (and the first of a run after a credential circuit)
- *   goes alone; the rest follow once an answer shows the credential is accepted. A wrong token or
- *   scope so costs one request, not one per concurrent slot.
- * - JWT refresh gate (DESIGN §3): n8n refreshes an expirable credential per request, with no
- *   single-flight. So on a 401 a refreshable system stops dispatching, waits for in-flight
- *   requests, and lets exactly one through that may refresh (the same single probe).
+ * - `store.ts`: the state several processes would share — tokens (`tokenBucket.ts`), leases for
+ *   requests in flight (`leases.ts`), pause-until, the circuit (`circuit.ts`), consecutive server
+ *   errors, what was learned — each change one atomic step of a `LimitStore`.
+ * - `fairQueue.ts`: per-run queues served round-robin.
+ * - `credentialGate.ts`: the credential probe and the JWT refresh gate.
+ * - `adaptiveRate.ts`, `adaptiveConcurrency.ts`: discovery — the configured rate and concurrency
+ *   are starting points, an explicit maximum is a ceiling, an announced limit is used just under it.
  *
- * Concurrency is counted here rather than with p-limit: fairness needs the scheduler to choose which
- * run's request goes next and the gate needs "nothing in flight", and p-limit's FIFO queue offers
- * neither.
+ * What it decides here: a `Retry-After` (or remaining = 0 with a reset) pauses the whole system,
+ * and one longer than `maxRetryAfterMs` is a quota (the circuit opens until then); overload (a 429,
+ * a 503 with Retry-After or an overload message) slows the system down and never counts toward the
+ * server-error circuit; `circuitAfterServerErrors` consecutive 5xx or lost answers open the circuit
+ * for every run; a permission 403, a refused login or a 401 that survives two refreshes opens it for
+ * the run that met it only (the next run, with a fixed credential, tries again).
+ *
+ * Concurrency is counted with leases in the store rather than with p-limit: fairness needs the
+ * scheduler to choose which run's request goes next, the gate needs "nothing in flight", the limit
+ * moves while requests wait, and several processes must be able to share the count — p-limit's
+ * in-process FIFO queue with a fixed limit offers none of these.
  */
-import type { VerdictKind } from '../systems/types';
-import { AdaptiveRate } from './adaptiveRate';
+import { AdaptiveConcurrency } from './limits/adaptiveConcurrency';
+import { AdaptiveRate } from './limits/adaptiveRate';
 import { abortError, type Clock, realClock } from './clock';
+import { CredentialGate } from './limits/credentialGate';
+import { FairQueue, type Waiter } from './limits/fairQueue';
+import type { Observation } from './limits/observation';
+import { type AdmitRequest, type LimitStore, MemoryLimitStore } from './limits/store';
 import { pauseFrom, readRateLimit } from './rateLimitHeaders';
 
+export type { Observation } from './limits/observation';
+
 export interface LimitSettings {
-	maxConcurrency: number;
+	/** Where the rate starts: discovery raises or lowers it. */
 	ratePerSecond: number;
-	burst: number;
+	/** An explicit ceiling on the rate (Infinity: none, discovered). */
+	maxRatePerSecond: number;
+	/** Where concurrency starts. */
+	concurrency: number;
+	/** An explicit ceiling on requests in flight. */
+	maxConcurrency: number;
+	/** Tokens the bucket holds at most; absent: one plus 50 ms of the rate (timer lag, never a burst). */
+	burst?: number;
 	/** A pause longer than this (a daily quota) fails the system's pairs fast instead of waiting. */
 	maxRetryAfterMs: number;
 	/** Consecutive 5xx / transport failures that open the circuit. */
 	circuitAfterServerErrors: number;
 	/** How long an open circuit waits before one probe request (not for quota circuits: they wait until T). */
 	circuitCooldownMs: number;
+	/** A request's slot comes back after this long even if its process died (the store's lease). */
+	leaseMs: number;
 }
 
 export const DEFAULT_LIMITS: LimitSettings = {
-	maxConcurrency: 4,
 	ratePerSecond: 5,
-	burst: 1,
+	maxRatePerSecond: Infinity,
+	concurrency: 4,
+	maxConcurrency: 64,
 	maxRetryAfterMs: 120_000,
 	circuitAfterServerErrors: 10,
 	circuitCooldownMs: 60_000,
+	leaseMs: 120_000,
 };
-
-/** What one request's answer told the limiter. */
-export interface Observation {
-	kind: VerdictKind | 'transport_error';
-	headers?: Readonly<Record<string, string>>;
-	/** The verdict's reason: becomes the circuit's reason if this answer opens it. */
-	reason: string;
-}
 
 /** `retry-free`: a 401 while the refresh gate is closing; ask again without using an attempt. */
 export type ReleaseAdvice = 'ok' | 'retry-free';
@@ -66,127 +72,120 @@ export type ReleaseAdvice = 'ok' | 'retry-free';
 export interface Permit {
 	/** This request may make the credential refresh (it is the gate's single probe). */
 	readonly allowRefresh: boolean;
-	release(observation: Observation): ReleaseAdvice;
+	release(observation: Observation): Promise<ReleaseAdvice>;
 }
 
 export interface Refusal {
 	refused: string;
 }
 
-interface Waiter {
-	runId: string;
-	resolve(value: Permit | Refusal): void;
-	reject(error: Error): void;
-	cleanup(): void;
-}
-
-type Circuit =
-	| { state: 'closed' }
-	| { state: 'open'; reason: string; until: number; cause: 'server' | 'quota' }
-	| { state: 'half-open'; reason: string; cause: 'server' | 'quota'; probing: boolean };
-
-type Gate = 'open' | 'probe-needed' | 'probing';
-
-/** Answers that say nothing about whether the credential was accepted. */
-const INCONCLUSIVE_FOR_AUTH: ReadonlySet<Observation['kind']> = new Set<Observation['kind']>([
-	'transport_error',
-	'server_error',
-	'rate_limited',
-	'request_timeout',
-	'malformed_success',
-]);
-
-/** Share of an announced rate to pace at. */
-const ANNOUNCED_MARGIN = 0.95;
-/** A 401 that survives this many refreshes in a row means the credential itself is refused. */
-const REFRESHES_BEFORE_CIRCUIT = 2;
-
+/** Share of an announced rate to pace at: requests bunch on the way, and the system counts arrivals. */
+const ANNOUNCED_MARGIN = 0.98;
 /** Never pace below this: one request every 10 s still finishes a small batch. */
 const MIN_RATE = 0.1;
+/** The rate counts as what holds requests back for this long after the pump waited for a token. */
+const RATE_BOUND_MS = 1_000;
+/** Timer lag the bucket absorbs without losing rate: it holds one token plus this much of the rate. */
+const LAG_ALLOWANCE_S = 0.05;
+
+/** Answers that slow the system down and are retried; never server trouble. */
+const OVERLOAD: ReadonlySet<Observation['kind']> = new Set<Observation['kind']>([
+	'rate_limited',
+	'overloaded',
+]);
 
 export class SystemLimiter {
 	private settings: LimitSettings;
-	private readonly queues = new Map<string, Waiter[]>();
+	private readonly queue = new FairQueue<Permit | Refusal>();
 	/**
 	 * Credential circuits (a 401 that survives refresh, a permission 403) belong to the run that
 	 * met them: the user fixes the credential or the scope and runs again, and that run must not
-	 * inherit a stale refusal. System circuits (5xx, quota) are process-wide: the system is down.
+	 * inherit a stale refusal. System circuits (5xx, quota) are in the store: the system is down.
 	 */
 	private readonly runCircuits = new Map<string, string>();
-	private order: string[] = [];
-	private nextRun = 0;
-	private inFlight = 0;
-	private tokens: number;
-	private lastRefill: number;
-	private readonly adaptive: AdaptiveRate;
+	private readonly rate: AdaptiveRate;
+	private readonly concurrency: AdaptiveConcurrency;
+	private readonly gate: CredentialGate;
 	private announcedRate: number | undefined;
 	private pausedUntil = 0;
-	private consecutiveServerErrors = 0;
-	private circuit: Circuit = { state: 'closed' };
-	private gate: Gate;
-	/** Refresh probes answered 401 since the credential last worked. */
-	private refreshesRejected = 0;
+	/** When the pump last waited for a token with requests waiting and room in flight. */
+	private lastRateWait = -Infinity;
 	private pumping = false;
 	private wakeUp: AbortController | undefined;
 
 	constructor(
 		readonly key: string,
 		settings: LimitSettings,
-		private readonly refreshable: boolean,
+		refreshable: boolean,
 		private readonly clock: Clock,
+		private readonly store: LimitStore,
+		learned?: Awaited<ReturnType<LimitStore['learned']>>,
 	) {
 		this.settings = { ...settings };
-		this.tokens = settings.burst;
-		this.lastRefill = clock.now();
-		this.adaptive = new AdaptiveRate(settings.ratePerSecond, clock.now(), MIN_RATE);
-		this.gate = 'probe-needed';
+		const now = clock.now();
+		this.rate = new AdaptiveRate(
+			settings.ratePerSecond,
+			settings.maxRatePerSecond,
+			now,
+			MIN_RATE,
+			learned,
+		);
+		this.concurrency = new AdaptiveConcurrency(
+			settings.concurrency,
+			settings.maxConcurrency,
+			now,
+			learned,
+		);
+		this.announcedRate = learned?.announced;
+		this.gate = new CredentialGate(refreshable);
 	}
 
-	/** A later run's settings win (the user edited them); learned limits are kept. */
+	/** A later run's settings win (the user edited them); what was learned is kept under them. */
 	configure(settings: LimitSettings): void {
 		this.settings = { ...settings };
-		this.adaptive.setConfigured(settings.ratePerSecond);
-		this.tokens = Math.min(this.tokens, settings.burst);
+		this.rate.setMax(settings.maxRatePerSecond);
+		this.concurrency.setMax(settings.maxConcurrency);
+		const now = this.clock.now();
+		this.rate.relaxIfQuiet(now);
+		this.concurrency.relaxIfQuiet(now);
 		this.kick();
 	}
 
-	/** The rate requests are paced at now (configured, announced and adapted). */
+	/** The rate requests are paced at now (discovered, announced, at most the explicit maximum). */
 	get effectiveRate(): number {
-		// Pace a little under an announced rate: requests bunch on the way, and the system counts arrivals.
 		const announced =
 			this.announcedRate === undefined ? Infinity : this.announcedRate * ANNOUNCED_MARGIN;
-		const ceiling = Math.min(this.settings.ratePerSecond, announced);
-		return Math.max(MIN_RATE, Math.min(this.adaptive.value, ceiling));
+		const ceiling = Math.min(this.settings.maxRatePerSecond, announced);
+		return Math.max(MIN_RATE, Math.min(this.rate.value, ceiling));
+	}
+
+	/** Requests allowed in flight now (discovered, at most the explicit maximum). */
+	get effectiveConcurrency(): number {
+		return this.concurrency.value;
 	}
 
 	get pausedUntilMs(): number {
 		return this.pausedUntil;
 	}
 
-	/** Waits for this run's turn; resolves with a permit, or a refusal when the circuit is open. */
+	/** Waits for this run's turn; resolves with a permit, or a refusal when a circuit is open. */
 	acquire(runId: string, signal?: AbortSignal): Promise<Permit | Refusal> {
 		if (signal?.aborted) return Promise.reject(abortError(signal));
-		const refusal = this.refusal(runId);
-		if (refusal) return Promise.resolve(refusal);
+		const runCircuit = this.runCircuits.get(runId);
+		if (runCircuit !== undefined) return Promise.resolve({ refused: runCircuit });
 		return new Promise<Permit | Refusal>((resolve, reject) => {
 			const onAbort = (): void => {
-				this.remove(waiter);
+				this.queue.remove(waiter);
 				reject(abortError(signal));
 			};
-			const waiter: Waiter = {
+			const waiter: Waiter<Permit | Refusal> = {
 				runId,
 				resolve,
 				reject,
 				cleanup: () => signal?.removeEventListener('abort', onAbort),
 			};
 			signal?.addEventListener('abort', onAbort, { once: true });
-			let queue = this.queues.get(runId);
-			if (!queue) {
-				queue = [];
-				this.queues.set(runId, queue);
-				this.order.push(runId);
-			}
-			queue.push(waiter);
+			this.queue.push(waiter);
 			this.kick();
 		});
 	}
@@ -194,37 +193,17 @@ export class SystemLimiter {
 	/** Forgets a run's queue (at its end, or when it is cancelled: only its own waiters go). */
 	dropRun(runId: string, error?: Error): void {
 		this.runCircuits.delete(runId);
-		const queue = this.queues.get(runId);
-		if (!queue) return;
-		this.queues.delete(runId);
-		this.order = this.order.filter((id) => id !== runId);
-		for (const waiter of queue) {
-			waiter.cleanup();
-			waiter.reject(error ?? abortError());
-		}
+		for (const waiter of this.queue.takeRun(runId)) waiter.reject(error ?? abortError());
 	}
 
-	private remove(waiter: Waiter): void {
-		const queue = this.queues.get(waiter.runId);
-		const index = queue?.indexOf(waiter) ?? -1;
-		if (queue && index >= 0) queue.splice(index, 1);
-		waiter.cleanup();
-	}
-
-	private refusal(runId?: string): Refusal | undefined {
-		const runCircuit = runId === undefined ? undefined : this.runCircuits.get(runId);
-		if (runCircuit !== undefined) return { refused: runCircuit };
-		const circuit = this.circuit;
-		if (circuit.state === 'open') {
-			if (this.clock.now() < circuit.until) return { refused: circuit.reason };
-			this.circuit = {
-				state: 'half-open',
-				reason: circuit.reason,
-				cause: circuit.cause,
-				probing: false,
-			};
-		}
-		return undefined;
+	private admitRequest(concurrency: number): AdmitRequest {
+		const rate = this.effectiveRate;
+		return {
+			ratePerSecond: rate,
+			burst: this.settings.burst ?? 1 + rate * LAG_ALLOWANCE_S,
+			concurrency,
+			leaseMs: this.settings.leaseMs,
+		};
 	}
 
 	private kick(): void {
@@ -237,54 +216,32 @@ export class SystemLimiter {
 		this.pumping = true;
 		try {
 			for (;;) {
-				if (!this.hasWaiters()) return;
-				const refusal = this.refusal();
-				if (refusal) {
-					this.refuseAll(refusal);
+				this.refuseCircuitedRuns();
+				if (this.queue.isEmpty) return;
+				const limit = Math.min(this.gate.dispatchLimit, this.concurrency.value);
+				if (limit === 0) return; // the gate's probe is out: its release kicks us again
+				const admission = await this.store.admit(this.key, this.admitRequest(limit));
+				if (admission.kind === 'refused') {
+					for (const waiter of this.queue.takeAll()) waiter.resolve({ refused: admission.reason });
 					return;
 				}
-				this.refuseCircuitedRuns();
-				if (!this.hasWaiters()) return;
-				if (this.inFlight >= this.dispatchLimit()) return; // a release kicks us again
-				const wait = this.msUntilAllowed();
-				if (wait > 0) {
-					await this.sleepInterruptibly(wait);
+				if (admission.kind === 'full') return; // a release kicks us again
+				if (admission.kind === 'wait') {
+					if (!admission.paused) this.lastRateWait = this.clock.now();
+					await this.sleepInterruptibly(admission.ms);
 					continue;
 				}
-				this.dispatch();
+				const waiter = this.queue.next();
+				if (!waiter) {
+					// Its run was cancelled while we asked: give the slot back (the token is spent).
+					await this.store.release(this.key, admission.leaseId);
+					continue;
+				}
+				this.dispatch(waiter, admission.leaseId, admission.inFlight, admission.circuitProbe);
 			}
 		} finally {
 			this.pumping = false;
 		}
-	}
-
-	private hasWaiters(): boolean {
-		for (const queue of this.queues.values()) if (queue.length > 0) return true;
-		return false;
-	}
-
-	/** How many may be in flight now: one probe at a time while the gate or a half-open circuit decides. */
-	private dispatchLimit(): number {
-		const probing = this.gate !== 'open' || this.circuit.state === 'half-open';
-		if (!probing) return this.settings.maxConcurrency;
-		const probeOut =
-			this.gate === 'probing' || (this.circuit.state === 'half-open' && this.circuit.probing);
-		return probeOut ? 0 : 1;
-	}
-
-	private msUntilAllowed(): number {
-		const now = this.clock.now();
-		if (this.pausedUntil > now) return this.pausedUntil - now;
-		this.refill(now);
-		// Float refills land a hair under 1 (0.1 × 10 = 0.9999…): within a microtoken counts as whole.
-		if (this.tokens >= 1 - 1e-6) return 0;
-		return Math.max(1, Math.ceil(((1 - this.tokens) / this.effectiveRate) * 1000 - 1e-6));
-	}
-
-	private refill(now: number): void {
-		const elapsed = Math.max(0, now - this.lastRefill) / 1000;
-		this.tokens = Math.min(this.settings.burst, this.tokens + elapsed * this.effectiveRate);
-		this.lastRefill = now;
 	}
 
 	private async sleepInterruptibly(ms: number): Promise<void> {
@@ -299,194 +256,172 @@ export class SystemLimiter {
 		}
 	}
 
-	private nextWaiter(): Waiter | undefined {
-		for (let i = 0; i < this.order.length; i++) {
-			const index = (this.nextRun + i) % this.order.length;
-			const queue = this.queues.get(this.order[index]);
-			const waiter = queue?.shift();
-			if (waiter) {
-				this.nextRun = (index + 1) % this.order.length;
-				return waiter;
-			}
-		}
-		return undefined;
-	}
-
-	private dispatch(): void {
-		const waiter = this.nextWaiter();
-		if (!waiter) return;
-		waiter.cleanup();
-		this.tokens -= 1;
-		this.inFlight++;
-		const credentialProbe = this.gate === 'probe-needed';
-		if (credentialProbe) this.gate = 'probing';
-		const allowRefresh = credentialProbe && this.refreshable;
-		const circuitProbe = this.circuit.state === 'half-open';
-		if (this.circuit.state === 'half-open') this.circuit.probing = true;
+	private dispatch(
+		waiter: Waiter<Permit | Refusal>,
+		leaseId: string,
+		inFlight: number,
+		circuitProbe: boolean,
+	): void {
+		const credentialProbe = this.gate.onDispatch();
 		let released = false;
 		const sentAt = this.clock.now();
 		waiter.resolve({
-			allowRefresh,
-			release: (observation) => {
+			allowRefresh: this.gate.mayRefresh(credentialProbe),
+			release: async (observation) => {
 				if (released) return 'ok';
 				released = true;
-				return this.release(observation, waiter.runId, sentAt, credentialProbe, circuitProbe);
+				return this.release(observation, {
+					runId: waiter.runId,
+					leaseId,
+					sentAt,
+					inFlight,
+					credentialProbe,
+					circuitProbe,
+				});
 			},
 		});
 	}
 
-	private release(
+	private async release(
 		observation: Observation,
-		runId: string,
-		sentAt: number,
-		wasCredentialProbe: boolean,
-		wasCircuitProbe: boolean,
-	): ReleaseAdvice {
-		const wasRefreshProbe = wasCredentialProbe && this.refreshable;
-		this.inFlight--;
-		const now = this.clock.now();
-		let advice: ReleaseAdvice = 'ok';
+		sent: {
+			runId: string;
+			leaseId: string;
+			sentAt: number;
+			inFlight: number;
+			credentialProbe: boolean;
+			circuitProbe: boolean;
+		},
+	): Promise<ReleaseAdvice> {
 		const { kind, reason } = observation;
+		const now = this.clock.now();
+		// Local decisions first, so every request dispatched after this answer sees them.
+		const gate = this.gate.onAnswer(kind, reason, sent.credentialProbe);
+		if (gate.kind === 'refused') this.runCircuits.set(sent.runId, gate.reason);
+		this.adapt(observation, sent, now);
 
-		// Adapt before learning: a Retry-After pause forgets the accepted answers, and this 429 must
-		// be measured against them first.
-		if (kind === 'rate_limited') this.adaptive.onRateLimited(now, sentAt);
-		else if (kind !== 'transport_error') this.adaptive.onAccepted(now);
-		if (observation.headers) this.learn(observation, now);
-
+		await this.store.release(this.key, sent.leaseId);
+		if (observation.headers) await this.learnFromHeaders(observation, now);
 		const serverTrouble = kind === 'server_error' || kind === 'transport_error';
-		this.consecutiveServerErrors = serverTrouble ? this.consecutiveServerErrors + 1 : 0;
-
-		if (kind === 'unauthorized' && this.refreshable && !wasRefreshProbe) {
-			if (this.gate === 'open') this.gate = 'probe-needed';
-			advice = 'retry-free';
-		} else if (
-			kind === 'unauthorized' &&
-			wasRefreshProbe &&
-			this.refreshesRejected < REFRESHES_BEFORE_CIRCUIT - 1
-		) {
-			// A token can die between its login and the retry carrying it (a whole-second `exp`, a
-			// clock a little ahead): one more refresh before calling the credential wrong.
-			this.refreshesRejected++;
-			this.gate = 'probe-needed';
-			advice = 'retry-free';
-		} else if (kind === 'unauthorized') {
-			this.openForRun(
-				runId,
-				wasRefreshProbe ? `${reason} (also after refreshing the credential)` : reason,
+		const troubles = await this.store.countAnswer(this.key, serverTrouble);
+		if (serverTrouble && troubles >= this.settings.circuitAfterServerErrors) {
+			await this.store.openCircuit(this.key, {
+				state: 'open',
+				reason: `${troubles} failures in a row, the last: ${reason}`,
+				cause: 'server',
+				until: now + this.settings.circuitCooldownMs,
+			});
+		} else if (sent.circuitProbe) {
+			// An overloaded system is up: its answer closes the circuit, and its pause does the rest.
+			await this.store.settleProbe(
+				this.key,
+				kind === 'server_error' || kind === 'transport_error' ? kind : 'answered',
+				reason,
+				this.settings.circuitCooldownMs,
 			);
-		} else if (kind === 'forbidden' || kind === 'login_refused') {
-			this.openForRun(runId, reason);
-		} else if (
-			serverTrouble &&
-			this.consecutiveServerErrors >= this.settings.circuitAfterServerErrors
-		) {
-			this.open(
-				`${this.consecutiveServerErrors} failures in a row, the last: ${reason}`,
-				'server',
-				now,
-			);
-		} else if (wasCircuitProbe && this.circuit.state === 'half-open') {
-			if (serverTrouble && this.circuit.cause === 'server') this.open(reason, 'server', now);
-			else if (kind !== 'transport_error') this.circuit = { state: 'closed' };
-			else this.circuit.probing = false;
 		}
-
-		if (wasCredentialProbe && this.gate === 'probing') {
-			// Only an answer the system gave after checking the token proves it works; a 5xx, 429 or
-			// lost answer may come from in front of the auth check, so the next request probes again.
-			this.gate = INCONCLUSIVE_FOR_AUTH.has(kind) ? 'probe-needed' : 'open';
-			if (this.gate === 'open') this.refreshesRejected = 0;
-		}
+		await this.saveLearned(now);
 		this.kick();
-		return advice;
+		return gate.kind === 'retry-free' ? 'retry-free' : 'ok';
 	}
 
-	private learn(observation: Observation, now: number): void {
+	/** Rate and concurrency learn from the answer (before a pause clears the rate's measurements). */
+	private adapt(observation: Observation, sent: { sentAt: number; inFlight: number }, now: number): void {
+		const { kind } = observation;
+		if (kind === 'transport_error') return;
+		if (OVERLOAD.has(kind)) {
+			if (observation.concurrencyLimited) this.concurrency.onConcurrencyOverload(now, sent.inFlight);
+			else this.rate.onRateLimited(now, sent.sentAt);
+			return;
+		}
+		this.rate.onAccepted(now, now - this.lastRateWait <= RATE_BOUND_MS);
+		this.concurrency.onAnswer(now, now - sent.sentAt, sent.inFlight);
+	}
+
+	private async learnFromHeaders(observation: Observation, now: number): Promise<void> {
 		const signal = readRateLimit(observation.headers ?? {}, now);
-		if (signal.announcedRatePerSecond !== undefined)
-			this.announcedRate = signal.announcedRatePerSecond;
+		const announced = signal.announcedRatePerSecond;
+		if (announced !== undefined && announced !== this.announcedRate) {
+			this.announcedRate = announced;
+			this.rate.adopt(announced * ANNOUNCED_MARGIN);
+		}
 		const pause =
-			observation.kind === 'rate_limited' || signal.remaining === 0 ? pauseFrom(signal) : undefined;
-		// "0 left, resets in 0 s" is no pause: pacing (below) waits for the next token instead.
+			OVERLOAD.has(observation.kind) || signal.remaining === 0 ? pauseFrom(signal) : undefined;
+		// "0 left, resets in 0 s" is no pause: pacing waits for the next token instead.
 		if (pause !== undefined && pause > 0) {
 			if (pause > this.settings.maxRetryAfterMs) {
-				this.open(
-					`rate-limited until ${new Date(now + pause).toISOString()}`,
-					'quota',
-					now,
-					now + pause,
-				);
-			} else {
-				this.pausedUntil = Math.max(this.pausedUntil, now + pause);
-				// Resume paced, not with a burst saved up during the pause: the system's own bucket
-				// refilled too, and a burst would spend it before the rate can be measured.
-				this.refill(now);
-				this.tokens = Math.min(this.tokens, 1);
-				this.lastRefill = this.pausedUntil;
-				this.adaptive.onPaused(this.pausedUntil);
+				await this.store.openCircuit(this.key, {
+					state: 'open',
+					reason: `rate-limited until ${new Date(now + pause).toISOString()}`,
+					cause: 'quota',
+					until: now + pause,
+				});
+				return;
 			}
+			this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+			// Resume paced, not with a burst saved up during the pause: the system's own bucket
+			// refilled too, and a burst would spend it before the rate can be measured.
+			await this.store.pause(this.key, now + pause, this.admitRequest(1));
+			this.rate.onPaused(this.pausedUntil);
 		} else if (signal.remaining !== undefined) {
-			// The system allows `remaining` more in this window: never hold more tokens than that.
-			this.refill(now);
-			this.tokens = Math.min(this.tokens, signal.remaining);
+			await this.store.capTokens(this.key, signal.remaining, this.admitRequest(1));
 		}
 	}
 
-	private open(reason: string, cause: 'server' | 'quota', now: number, until?: number): void {
-		this.circuit = {
-			state: 'open',
-			reason,
-			cause,
-			until: until ?? now + this.settings.circuitCooldownMs,
-		};
-		this.consecutiveServerErrors = 0;
-	}
-
-	private openForRun(runId: string, reason: string): void {
-		this.runCircuits.set(runId, reason);
-		// The next run's first request probes the credential again (and may refresh it).
-		this.gate = 'probe-needed';
-		this.refreshesRejected = 0;
+	private async saveLearned(now: number): Promise<void> {
+		await this.store.saveLearned(this.key, {
+			ratePerSecond: this.rate.value,
+			...(this.rate.learnedCeiling !== undefined
+				? { ceiling: this.rate.learnedCeiling, ceilingMeasured: this.rate.ceilingMeasured }
+				: {}),
+			...(this.announcedRate !== undefined ? { announced: this.announcedRate } : {}),
+			...(this.rate.learnedBurst > 0 ? { burst: this.rate.learnedBurst } : {}),
+			concurrency: this.concurrency.value,
+			...(this.concurrency.learnedCeiling !== undefined
+				? { concurrencyCeiling: this.concurrency.learnedCeiling }
+				: {}),
+			at: now,
+		});
 	}
 
 	private refuseCircuitedRuns(): void {
-		for (const [runId, reason] of this.runCircuits) {
-			for (const waiter of this.queues.get(runId)?.splice(0) ?? []) {
-				waiter.cleanup();
-				waiter.resolve({ refused: reason });
-			}
-		}
-	}
-
-	private refuseAll(refusal: Refusal): void {
-		for (const queue of this.queues.values()) {
-			for (const waiter of queue.splice(0)) {
-				waiter.cleanup();
-				waiter.resolve(refusal);
-			}
-		}
+		for (const [runId, reason] of this.runCircuits)
+			for (const waiter of this.queue.takeWaiting(runId)) waiter.resolve({ refused: reason });
 	}
 }
 
-/** Limiters by system + credential, for the life of the process (or of a test). */
+/** Limiters by system + credential, for the life of the process (or of a test), over one store. */
 export class LimiterRegistry {
 	private readonly limiters = new Map<string, SystemLimiter>();
+	readonly store: MemoryLimitStore;
 
-	constructor(private readonly clock: Clock) {}
+	constructor(private readonly clock: Clock) {
+		this.store = new MemoryLimitStore(clock);
+	}
 
-	/** Forgets every limiter (tests start from a fresh process state). */
+	/** Forgets every limiter and what they learned (tests start from a fresh process state). */
 	clear(): void {
+		this.limiters.clear();
+		this.store.clear();
+	}
+
+	/** Forgets the limiters but keeps the store: a new process state over what the store remembers. */
+	forgetLimiters(): void {
 		this.limiters.clear();
 	}
 
-	get(key: string, settings: LimitSettings, refreshable: boolean): SystemLimiter {
+	async get(key: string, settings: LimitSettings, refreshable: boolean): Promise<SystemLimiter> {
 		let limiter = this.limiters.get(key);
-		if (limiter) limiter.configure(settings);
-		else {
-			limiter = new SystemLimiter(key, settings, refreshable, this.clock);
-			this.limiters.set(key, limiter);
+		if (limiter) {
+			limiter.configure(settings);
+			return limiter;
 		}
+		const learned = await this.store.learned(key);
+		// Another caller may have made it while we read the store.
+		limiter = this.limiters.get(key);
+		if (limiter) return limiter;
+		limiter = new SystemLimiter(key, settings, refreshable, this.clock, this.store, learned);
+		this.limiters.set(key, limiter);
 		return limiter;
 	}
 }

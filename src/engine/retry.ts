@@ -10,6 +10,12 @@ import type { TransportErrorKind } from '../transport/types';
 export interface RetrySettings {
 	/** Requests per pair, the first included (not n8n's 5 tries / 5 s). */
 	maxAttempts: number;
+	/**
+	 * Overload answers (a 429, a 503 that asks to slow down) per pair that do not use an attempt:
+	 * the system is asking for time, not failing. Past these they count as attempts, so a pair's
+	 * requests end after `maxAttempts + maxOverloadRetries` at most.
+	 */
+	maxOverloadRetries: number;
 	baseDelayMs: number;
 	maxDelayMs: number;
 	/** Per-request deadline. */
@@ -18,6 +24,7 @@ export interface RetrySettings {
 
 export const DEFAULT_RETRY: RetrySettings = {
 	maxAttempts: 5,
+	maxOverloadRetries: 10,
 	baseDelayMs: 500,
 	maxDelayMs: 30_000,
 	requestTimeoutMs: 15_000,
@@ -26,10 +33,22 @@ export const DEFAULT_RETRY: RetrySettings = {
 /** Answers worth asking again: the system may answer differently in a moment. */
 export const RETRIED_KINDS: ReadonlySet<VerdictKind> = new Set<VerdictKind>([
 	'rate_limited',
+	'overloaded',
 	'request_timeout',
 	'server_error',
 	'malformed_success',
 ]);
+
+/** Answers that ask the client to slow down: retried, and not counted against `maxAttempts` at first. */
+export const OVERLOAD_KINDS: ReadonlySet<VerdictKind> = new Set<VerdictKind>([
+	'rate_limited',
+	'overloaded',
+]);
+
+/** Answers that say nothing about the scope: the scope's probe goes on (see `scopeGate.ts`). */
+export const INCONCLUSIVE_KINDS: ReadonlySet<VerdictKind | 'transport_error'> = new Set<
+	VerdictKind | 'transport_error'
+>(['rate_limited', 'overloaded', 'server_error', 'request_timeout', 'malformed_success', 'transport_error']);
 
 /**
  * Answers after which the removal may have happened without our knowing (the server may have acted

@@ -15,12 +15,15 @@ import { abortError, type Clock, realClock } from './clock';
 import { type LimiterRegistry, type LimitSettings, type SystemLimiter } from './limiter';
 import { type OutcomeKind, type Pair, type PairOutcome, pairFields } from './outcome';
 import {
+	INCONCLUSIVE_KINDS,
+	OVERLOAD_KINDS,
 	RETRIED_KINDS,
 	retryDelayMs,
 	type RetrySettings,
 	transportErrorIsUncertain,
 	UNCERTAIN_KINDS,
 } from './retry';
+import { ScopeGate } from './scopeGate';
 
 /** Everything the engine needs to talk to one system in this run. */
 export interface SystemRuntime {
@@ -83,25 +86,30 @@ export function runRemovals(
 	const stats: Partial<Record<SystemId, SystemRunStats>> = {};
 	const channel = new Channel<PairOutcome>();
 	const used = new Set<SystemLimiter>();
-	const limiters = new Map<SystemId, SystemLimiter>();
+	const limiters = new Map<SystemId, Promise<SystemLimiter>>();
 	const transports = new Map<SystemId, Transport>();
+	const scopes = new ScopeGate();
 	let started = false;
 
 	function statsOf(system: SystemId): SystemRunStats {
 		return (stats[system] ??= { requests: 0, rateLimited: 0, transportErrors: 0 });
 	}
 
-	function limiterOf(runtime: SystemRuntime): SystemLimiter {
+	function limiterOf(runtime: SystemRuntime): Promise<SystemLimiter> {
 		const id = runtime.system.id;
 		let limiter = limiters.get(id);
 		if (!limiter) {
-			limiter = options.limiters.get(
-				`${id}:${runtime.credentialKey}`,
-				runtime.limits,
-				runtime.refreshableCredential === true,
-			);
+			limiter = options.limiters
+				.get(
+					`${id}:${runtime.credentialKey}`,
+					runtime.limits,
+					runtime.refreshableCredential === true,
+				)
+				.then((got) => {
+					used.add(got);
+					return got;
+				});
 			limiters.set(id, limiter);
-			used.add(limiter);
 		}
 		return limiter;
 	}
@@ -141,110 +149,149 @@ export function runRemovals(
 		const built = buildRemovalRequest(runtime.system, runtime.baseUrl, pair.scope, pair.userId);
 		if (!built.ok) return finish('invalid_input', 'failed', built.reason);
 
-		const limiter = limiterOf(runtime);
+		const limiter = await limiterOf(runtime);
 		const transport = transportOf(runtime);
 		const counters = statsOf(pair.system);
 		const { retry } = runtime;
-		let budget = 0;
+		const { system, classify } = runtime;
+		const name = system.displayName;
+		const request = built.value;
+		/** Requests that count against `retry.maxAttempts` (overload answers at first do not). */
+		let counted = 0;
 		let freePasses = 0;
-		/** The reason of the first attempt whose answer was lost or garbled. */
-		let uncertain: string | undefined;
+		let overloads = 0;
+		/** The first attempt whose outcome is unknown: its answer was lost, or said nothing about it. */
+		let uncertain: { reason: string; lost: boolean } | undefined;
 		let last: { kind: OutcomeKind; reason: string; httpStatus?: number } | undefined;
 
-		const failLast = (): PairOutcome => {
+		const scopeKey = `${pair.system}:${JSON.stringify(pair.scope)}`;
+		let probingScope = false;
+		const turn = await scopes.enter(scopeKey, options.signal);
+		if (turn.kind === 'wrong') {
+			return finish(
+				'wrong_scope',
+				'failed',
+				`${turn.reason} (not sent: an earlier request for this ${name} scope got this answer)`,
+			);
+		}
+		probingScope = turn.kind === 'probe';
+		try {
+			return await attemptAll();
+		} finally {
+			if (probingScope) scopes.settle(scopeKey, { kind: 'ended' });
+		}
+
+		function failLast(): PairOutcome {
 			const base = last ?? { kind: 'transport_error' as const, reason: 'no attempt was made' };
-			const suffix = uncertain
-				? ' An earlier attempt may have removed the user (its answer was lost); run again to confirm.'
+			const suffix = !uncertain
+				? ''
+				: uncertain.lost
+					? ' An earlier attempt may have removed the user (its answer was lost); run again to confirm.'
+					: ' An earlier attempt may have removed the user (its answer did not say whether it acted); run again to confirm.';
+			const slowDown = OVERLOAD_KINDS.has(base.kind as never)
+				? ` (still asking to slow down after ${attempts} requests)`
 				: '';
-			return finish(base.kind, 'failed', `${base.reason}${suffix}`, {
+			return finish(base.kind, 'failed', `${base.reason}${slowDown}${suffix}`, {
 				...(base.httpStatus !== undefined ? { httpStatus: base.httpStatus } : {}),
 				...(uncertain ? { uncertain: true as const } : {}),
 			});
-		};
-
-		while (budget < retry.maxAttempts) {
-			const permit = await limiter.acquire(runId, options.signal);
-			if ('refused' in permit) {
-				last = {
-					kind: 'circuit_open',
-					reason: `${runtime.system.displayName} is paused: ${permit.refused}`,
-				};
-				return failLast();
-			}
-			budget++;
-			attempts++;
-			counters.requests++;
-			const result = await sendRemoval(runtime.system, built.value, transport, {
-				timeoutMs: retry.requestTimeoutMs,
-				allowCredentialRefresh: permit.allowRefresh,
-				classify: runtime.classify,
-			});
-
-			if ('transportError' in result) {
-				permit.release({ kind: 'transport_error', reason: result.transportError.message });
-				counters.transportErrors++;
-				const error: TransportError = result.transportError;
-				if (error.kind === 'aborted') throw abortError(options.signal);
-				if (transportErrorIsUncertain(error.kind, error.code)) {
-					uncertain ??= error.message;
-				}
-				last = {
-					kind: 'transport_error',
-					reason: `${runtime.system.displayName}: no answer (${error.message})`,
-				};
-				await backoff();
-				continue;
-			}
-
-			const verdict: Verdict = result.verdict;
-			const advice = permit.release({
-				kind: verdict.kind,
-				headers: result.response.headers,
-				reason: verdict.reason,
-			});
-			last = { kind: verdict.kind, reason: verdict.reason, httpStatus: verdict.httpStatus };
-			if (advice === 'retry-free' && freePasses < retry.maxAttempts) {
-				// A 401 while the credential is being refreshed: ask again, not counted against the pair.
-				budget--;
-				freePasses++;
-				continue;
-			}
-			const answered = { httpStatus: verdict.httpStatus };
-			switch (verdict.kind) {
-				case 'removed':
-					return finish('removed', 'removed', verdict.reason, {
-						...answered,
-						...(verdict.detail ? { detail: verdict.detail } : {}),
-					});
-				case 'not_there':
-					if (uncertain) {
-						return finish(
-							'removed',
-							'removed',
-							`Removed: an earlier attempt got no clear answer (${uncertain}) and ${runtime.system.displayName} now says the user is not there`,
-							{ ...answered, confirmedAfterUncertain: true },
-						);
-					}
-					return finish('not_there', 'not_found', verdict.reason, answered);
-				case 'self_removal':
-					return finish('self_removal', 'skipped', verdict.reason, answered);
-				default:
-					break;
-			}
-			if (!RETRIED_KINDS.has(verdict.kind)) return failLast();
-			if (UNCERTAIN_KINDS.has(verdict.kind)) uncertain ??= verdict.reason;
-			if (verdict.kind === 'rate_limited') {
-				counters.rateLimited++;
-				// A Retry-After already paused the whole system in the limiter; otherwise back off.
-				if (limiter.pausedUntilMs > clock.now()) continue;
-			}
-			await backoff();
 		}
-		return failLast();
 
-		async function backoff(): Promise<void> {
-			if (budget >= retry.maxAttempts) return;
-			await clock.sleep(retryDelayMs(budget, retry, random), options.signal);
+		async function attemptAll(): Promise<PairOutcome> {
+			while (counted < retry.maxAttempts) {
+				const permit = await limiter.acquire(runId, options.signal);
+				if ('refused' in permit) {
+					last = { kind: 'circuit_open', reason: `${name} is paused: ${permit.refused}` };
+					return failLast();
+				}
+				counted++;
+				attempts++;
+				counters.requests++;
+				const result = await sendRemoval(system, request, transport, {
+					timeoutMs: retry.requestTimeoutMs,
+					allowCredentialRefresh: permit.allowRefresh,
+					classify,
+				});
+
+				if ('transportError' in result) {
+					await permit.release({ kind: 'transport_error', reason: result.transportError.message });
+					counters.transportErrors++;
+					const error: TransportError = result.transportError;
+					if (error.kind === 'aborted') throw abortError(options.signal);
+					if (transportErrorIsUncertain(error.kind, error.code)) {
+						uncertain ??= { reason: error.message, lost: true };
+					}
+					last = { kind: 'transport_error', reason: `${name}: no answer (${error.message})` };
+					await backoff(counted);
+					continue;
+				}
+
+				const verdict: Verdict = result.verdict;
+				const advice = await permit.release({
+					kind: verdict.kind,
+					headers: result.response.headers,
+					reason: verdict.reason,
+					...(verdict.concurrencyLimited ? { concurrencyLimited: true } : {}),
+				});
+				last = { kind: verdict.kind, reason: verdict.reason, httpStatus: verdict.httpStatus };
+				if (probingScope && !INCONCLUSIVE_KINDS.has(verdict.kind)) {
+					probingScope = false;
+					scopes.settle(
+						scopeKey,
+						verdict.kind === 'wrong_scope'
+							? { kind: 'wrong', reason: verdict.reason }
+							: { kind: 'open' },
+					);
+				}
+				if (advice === 'retry-free' && freePasses < retry.maxAttempts) {
+					// A 401 while the credential is being refreshed: ask again, not counted against the pair.
+					counted--;
+					freePasses++;
+					continue;
+				}
+				const answered = { httpStatus: verdict.httpStatus };
+				switch (verdict.kind) {
+					case 'removed':
+						return finish('removed', 'removed', verdict.reason, {
+							...answered,
+							...(verdict.detail ? { detail: verdict.detail } : {}),
+						});
+					case 'not_there':
+						if (uncertain) {
+							return finish(
+								'removed',
+								'removed',
+								`Removed: an earlier attempt got no clear answer (${uncertain.reason}) and ${name} now says the user is not there`,
+								{ ...answered, confirmedAfterUncertain: true },
+							);
+						}
+						return finish('not_there', 'not_found', verdict.reason, answered);
+					case 'self_removal':
+						return finish('self_removal', 'skipped', verdict.reason, answered);
+					default:
+						break;
+				}
+				if (!RETRIED_KINDS.has(verdict.kind)) return failLast();
+				if (UNCERTAIN_KINDS.has(verdict.kind))
+					uncertain ??= { reason: verdict.reason, lost: false };
+				if (OVERLOAD_KINDS.has(verdict.kind)) {
+					counters.rateLimited++;
+					// The system asks for time, it does not fail: not an attempt, up to a budget of its own.
+					if (overloads < retry.maxOverloadRetries) counted--;
+					overloads++;
+					// A Retry-After already paused the whole system in the limiter; otherwise back off.
+					if (limiter.pausedUntilMs > clock.now()) continue;
+					await backoff(overloads);
+					continue;
+				}
+				await backoff(counted);
+			}
+			return failLast();
+		}
+
+		async function backoff(attempt: number): Promise<void> {
+			if (counted >= retry.maxAttempts) return;
+			await clock.sleep(retryDelayMs(Math.max(1, attempt), retry, random), options.signal);
 		}
 	}
 

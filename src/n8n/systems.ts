@@ -85,7 +85,15 @@ export async function resolveSystem(
 		transport: createN8nTransport(context, type),
 		secrets: () => current,
 		credentialKey,
-		limits: { ...DEFAULT_LIMITS, ...settings.limits },
+		limits: {
+			...DEFAULT_LIMITS,
+			...settings.limits,
+			// A slot held by a process that died comes back once its request could no longer be running.
+			leaseMs: Math.max(
+				DEFAULT_LIMITS.leaseMs,
+				2 * (settings.retry?.requestTimeoutMs ?? DEFAULT_RETRY.requestTimeoutMs),
+			),
+		},
 		retry: { ...DEFAULT_RETRY, ...settings.retry },
 		refreshableCredential: system === 'mudbase',
 	};

@@ -23,11 +23,21 @@ const STATUS_OF: Record<VerdictKind, AnswerStatus> = {
 	redirect: 'failed',
 	request_timeout: 'failed',
 	rate_limited: 'failed',
+	overloaded: 'failed',
 	server_error: 'failed',
 	malformed_success: 'failed',
 };
 
 const MAX_MESSAGE = 300;
+
+/**
+ * A 503 with one of these words is the system asking to slow down (overload), not a failure; a
+ * 503 with `Retry-After` is too (RFC 9110 §10.2.3 allows it there). A plain 503 is a server error.
+ */
+const OVERLOAD_MESSAGE =
+	/too many|overload|over capacity|capacity|concurren|rate.?limit|throttl|slow down/i;
+/** An overload answer that names concurrency: the requests in flight, not their rate, were too many. */
+const CONCURRENCY_MESSAGE = /concurren|in.?flight|simultaneous|parallel/i;
 
 export function parseJson(text: string): unknown {
 	try {
@@ -141,7 +151,17 @@ export function classifyResponse(
 		);
 	if (status === 408)
 		return verdict('request_timeout', `${name} timed out reading the request (${said})`);
-	if (status === 429) return verdict('rate_limited', `${name} is rate limiting (${said})`);
+	const concurrency = CONCURRENCY_MESSAGE.test(message) ? { concurrencyLimited: true as const } : {};
+	if (status === 429)
+		return { ...verdict('rate_limited', `${name} is rate limiting (${said})`), ...concurrency };
+	if (
+		status === 503 &&
+		(response.headers['retry-after'] !== undefined || OVERLOAD_MESSAGE.test(message))
+	)
+		return {
+			...verdict('overloaded', `${name} answered ${status} (overloaded): ${message}`),
+			...concurrency,
+		};
 	if (status >= 500) return verdict('server_error', `${name} failed on its side (${said})`);
 
 	const notThere = options.notThere ?? system.notThere;

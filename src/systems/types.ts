@@ -21,6 +21,7 @@ export type VerdictKind =
 	| 'redirect' // 3xx: never followed, so nothing is confirmed
 	| 'request_timeout' // 408
 	| 'rate_limited' // 429
+	| 'overloaded' // 503 with Retry-After or an overload message: slow down, not a failure
 	| 'server_error' // 5xx
 	| 'malformed_success'; // a 2xx that is not the documented success shape: uncertain
 
@@ -32,6 +33,8 @@ export interface Verdict {
 	reason: string;
 	/** Vendor fields worth keeping (productAccess `cancelledAt`). */
 	detail?: Record<string, string | null>;
+	/** A 429 or 503 whose message names concurrency ("too many concurrent requests"). */
+	concurrencyLimited?: true;
 }
 
 /** "Status plus message pattern": how a system says the user is not there. A setting per system. */
@@ -46,7 +49,7 @@ export interface AnswerRule {
 	message?: RegExp;
 	kind: Exclude<
 		VerdictKind,
-		'removed' | 'redirect' | 'rate_limited' | 'server_error' | 'request_timeout'
+		'removed' | 'redirect' | 'rate_limited' | 'overloaded' | 'server_error' | 'request_timeout'
 	>;
 	hint?: string;
 }

@@ -5,7 +5,7 @@
  * pause ended in a burst of saved-up tokens, and each 429 after it halved the rate (100 → 45 → 20
  * → 9 → 4 req/s).
  */
-import { AdaptiveRate } from '../../src/engine/adaptiveRate';
+import { AdaptiveRate } from '../../src/engine/limits/adaptiveRate';
 import { LimiterRegistry } from '../../src/engine/limiter';
 import { TokenBucket } from '../../sandbox/rateLimit';
 import { collect, newRun, pairsFor, runtimeFor } from '../support/engine';
@@ -14,7 +14,7 @@ import { VirtualClock } from '../support/virtualClock';
 
 describe('AdaptiveRate after a pause', () => {
 	it('learns the rate a system accepts beyond its refilled burst, a fifth lower at most per 429', () => {
-		const rate = new AdaptiveRate(100, 0, 0.1);
+		const rate = new AdaptiveRate(100, 100, 0, 0.1);
 		// The first 429 of all: 5 accepted at once, too fast to measure: that was the system's burst.
 		for (let t = 0; t < 5; t++) rate.onAccepted(t);
 		rate.onRateLimited(5, 0);
@@ -39,7 +39,7 @@ describe('AdaptiveRate after a pause', () => {
 	});
 
 	it('without the burst to discount, lowers the rate by a fifth when it cannot measure', () => {
-		const rate = new AdaptiveRate(100, 0, 0.1);
+		const rate = new AdaptiveRate(100, 100, 0, 0.1);
 		rate.onRateLimited(0, 0); // no answer at all: halving
 		expect(rate.learnedCeiling).toBe(50);
 		rate.onPaused(1_000);

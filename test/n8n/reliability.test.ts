@@ -164,9 +164,10 @@ describe('misconfiguration, per system, through Offboard Users (all five systems
 								: {
 										statuses: 'failed 3',
 										reason: /check|scope|workspace|chat|product/i,
-										// Flashback answers an unknown workspace with a permission 403: one request,
-										// then the run's circuit; Mudbase: its login, then three removals.
-										requests: { flashback: 1, mudbase: 4 }[system as string] ?? 3,
+										// One request: a wrong-scope answer (Product Access, Mudbase) fails the rest
+										// of its scope at once, and Flashback's permission 403 opens the run's
+										// circuit. Mudbase: its login, then one removal.
+										requests: system === 'mudbase' ? 2 : 1,
 									},
 					},
 				]

@@ -1,4 +1,4 @@
-import { AdaptiveRate } from '../../src/engine/adaptiveRate';
+import { AdaptiveRate } from '../../../src/engine/limits/adaptiveRate';
 
 function acceptEvery(rate: AdaptiveRate, fromMs: number, toMs: number, stepMs: number): number {
 	let t = fromMs;
@@ -8,14 +8,14 @@ function acceptEvery(rate: AdaptiveRate, fromMs: number, toMs: number, stepMs: n
 
 describe('AdaptiveRate', () => {
 	it('stays at the configured rate until a 429', () => {
-		const rate = new AdaptiveRate(100, 0, 0.1);
+		const rate = new AdaptiveRate(100, 100, 0, 0.1);
 		acceptEvery(rate, 0, 5_000, 10);
 		expect(rate.value).toBe(100);
 		expect(rate.learnedCeiling).toBeUndefined();
 	});
 
 	it('learns the accepted rate as the ceiling on a 429 and drops just under it', () => {
-		const rate = new AdaptiveRate(100, 0, 0.1);
+		const rate = new AdaptiveRate(100, 100, 0, 0.1);
 		const t = acceptEvery(rate, 0, 2_000, 20); // the system accepted 50/s
 		rate.onRateLimited(t, t - 50);
 		expect(rate.learnedCeiling).toBeCloseTo(50, 0);
@@ -23,7 +23,7 @@ describe('AdaptiveRate', () => {
 	});
 
 	it('reduces once for the 429s of one burst, not once per answer', () => {
-		const rate = new AdaptiveRate(100, 0, 0.1);
+		const rate = new AdaptiveRate(100, 100, 0, 0.1);
 		const t = acceptEvery(rate, 0, 2_000, 20);
 		for (let i = 0; i < 8; i++) rate.onRateLimited(t + i, t - 30); // eight in flight, all sent before the first 429
 		expect(rate.learnedCeiling).toBeCloseTo(50, 0);
@@ -37,7 +37,7 @@ describe('AdaptiveRate', () => {
 	});
 
 	it('measures the rate while accepting, not across a pause', () => {
-		const rate = new AdaptiveRate(100, 0, 0.1);
+		const rate = new AdaptiveRate(100, 100, 0, 0.1);
 		let t = acceptEvery(rate, 0, 2_000, 20);
 		rate.onRateLimited(t, t - 10);
 		rate.onPaused();
@@ -49,7 +49,7 @@ describe('AdaptiveRate', () => {
 	});
 
 	it('climbs fast below the ceiling, then probes slowly above 90 % of it', () => {
-		const rate = new AdaptiveRate(100, 0, 0.1);
+		const rate = new AdaptiveRate(100, 100, 0, 0.1);
 		let t = acceptEvery(rate, 0, 2_000, 20);
 		rate.onRateLimited(t, t - 10); // ceiling 50, rate 47.5
 		t = acceptEvery(rate, t, t + 10_000, 25);
@@ -59,7 +59,7 @@ describe('AdaptiveRate', () => {
 	});
 
 	it('never goes above the configured rate, nor below the floor', () => {
-		const rate = new AdaptiveRate(10, 0, 0.1);
+		const rate = new AdaptiveRate(10, 10, 0, 0.1);
 		let t = 0;
 		for (let i = 0; i < 50; i++) {
 			t += 1_000;

@@ -1,8 +1,16 @@
 /**
- * The rate a system accepts, learned from its 429s when it announces nothing: AIMD with a learned
- * ceiling, after TCP congestion control (RFC 5681: one multiplicative decrease per loss event, a
- * fast climb below the threshold, a slow probe above it) and the client-side throttling of the
- * Google SRE book, "Handling Overload".
+ * The rate a system accepts, discovered rather than configured (DESIGN §4): slow start, then AIMD
+ * with a learned ceiling, after TCP congestion control (RFC 5681: exponential growth until the
+ * first loss, one multiplicative decrease per loss event, a fast climb below the threshold, a slow
+ * probe above it) and the client-side throttling of the Google SRE book, "Handling Overload".
+ *
+ * The configured rate is where it starts; only an explicit maximum is a ceiling. It grows only
+ * while the rate is what holds requests back (RFC 7661, "congestion window validation": a rate
+ * nobody uses proves nothing): doubling every second until the first 429 (slow start), then +20 %
+ * a second below 90 % of the learned ceiling — and above it too while that ceiling is a guess (a
+ * cut made on too few answers to measure), so a wrong guess is left within seconds. A rate the
+ * system announces (`RateLimit-Policy`) is adopted at once, above the starting rate too. After a
+ * quiet spell what was learned is a start, not a law: the ceiling becomes a guess again.
  *
  * On a 429 the ceiling becomes the rate the system accepted over the last two seconds and the rate
  * drops to 95 % of it; with too few answers to measure, the ceiling is half the current rate. The
@@ -25,6 +33,12 @@
  */
 
 const WINDOW_MS = 2_000;
+/** Slow start: the rate doubles every this long while it holds requests back. */
+const SLOW_START_DOUBLING_MS = 1_000;
+/** After this long without a 429 what was learned is a guess again (the limit may have changed). */
+export const QUIET_MS = 10 * 60_000;
+/** A guessed ceiling is climbed past only after this long without a 429 (a pause's answers are not news). */
+const GUESS_HOLD_MS = 3_000;
 const MIN_SAMPLES = 5;
 const MIN_SPAN_MS = 200;
 const BELOW_CEILING = 0.9;
@@ -48,6 +62,9 @@ const SEARCH_MS = 10_000;
 export class AdaptiveRate {
 	private rate: number;
 	private ceiling: number | undefined;
+	/** The ceiling came from a measurement (not from a fraction of the rate, nor from long ago). */
+	private measured = false;
+	private lastLoss = -Infinity;
 	private lastUpdate: number;
 	private lastDecrease = -Infinity;
 	private readonly accepted: number[] = [];
@@ -59,12 +76,21 @@ export class AdaptiveRate {
 	private foundAfterPause = false;
 	private firstEventAt: number | undefined;
 
+	/**
+	 * `start`: the rate to begin with; `max`: an explicit ceiling (Infinity: none).
+	 * `learned`: what an earlier run taught, if any.
+	 */
 	constructor(
-		private configured: number,
+		start: number,
+		private max: number,
 		now: number,
 		private readonly floor: number,
+		learned?: { ratePerSecond: number; ceiling?: number; ceilingMeasured?: boolean; burst?: number },
 	) {
-		this.rate = configured;
+		this.rate = Math.min(max, learned?.ratePerSecond ?? start);
+		this.ceiling = learned?.ceiling;
+		this.measured = learned?.ceilingMeasured === true;
+		this.burst = learned?.burst ?? 0;
 		this.lastUpdate = now;
 	}
 
@@ -76,23 +102,55 @@ export class AdaptiveRate {
 		return this.ceiling;
 	}
 
-	setConfigured(rate: number): void {
-		if (rate === this.configured) return;
-		this.configured = rate;
-		this.rate = Math.min(rate, this.ceiling ?? rate);
+	/** Whether the ceiling came from a measurement (a guess is left quickly). */
+	get ceilingMeasured(): boolean {
+		return this.measured;
 	}
 
-	onAccepted(now: number): void {
+	/** Answers accepted at once before the first 429 (0: unknown). */
+	get learnedBurst(): number {
+		return this.burst;
+	}
+
+	/** A later run's explicit maximum wins (the user edited it); what was learned is kept under it. */
+	setMax(max: number): void {
+		this.max = max;
+		this.rate = Math.min(this.rate, max);
+	}
+
+	/**
+	 * The system announces its sustained rate (a `RateLimit-Policy`): pace at `rate` (just under it),
+	 * above the current rate too, and treat it as a measured ceiling.
+	 */
+	adopt(rate: number): void {
+		this.ceiling = rate;
+		this.measured = true;
+		this.rate = Math.max(this.floor, Math.min(this.max, rate));
+	}
+
+	/** After a quiet spell the system's limit may have changed: what was learned becomes a guess. */
+	relaxIfQuiet(now: number): void {
+		if (now - Math.max(this.lastUpdate, this.lastLoss) < QUIET_MS) return;
+		this.measured = false;
+		this.lastUpdate = now;
+	}
+
+	/** `rateBound`: requests were waiting for the rate (not for concurrency or for work) just now. */
+	onAccepted(now: number, rateBound = true): void {
 		this.accepted.push(now);
 		this.forgetBefore(now - WINDOW_MS);
 		const seconds = Math.max(0, now - this.lastUpdate) / 1000;
 		this.lastUpdate = now;
-		if (this.ceiling === undefined || this.rate >= this.configured) return;
-		const step =
-			this.rate < this.ceiling * BELOW_CEILING
-				? this.rate * FAST_CLIMB_PER_SECOND * seconds
-				: this.ceiling * PROBE_PER_SECOND * seconds;
-		this.rate = Math.min(this.configured, this.rate + step);
+		if (!rateBound || this.rate >= this.max) return;
+		let next: number;
+		if (this.ceiling === undefined) next = this.rate * 2 ** ((seconds * 1000) / SLOW_START_DOUBLING_MS);
+		else if (
+			this.rate < this.ceiling * BELOW_CEILING ||
+			(!this.measured && now - this.lastLoss >= GUESS_HOLD_MS)
+		)
+			next = this.rate * (1 + FAST_CLIMB_PER_SECOND * seconds);
+		else next = this.rate + this.ceiling * PROBE_PER_SECOND * seconds;
+		this.rate = Math.min(this.max, next);
 	}
 
 	/** `sentAt`: when the request that got the 429 was sent. */
@@ -102,8 +160,11 @@ export class AdaptiveRate {
 		if (sentAt < this.lastDecrease + EVENT_MS) return;
 		this.forgetBefore(now - WINDOW_MS);
 		this.lastDecrease = now;
+		this.lastLoss = now;
 		this.lastUpdate = now;
 		const sliding = this.acceptingRate();
+		/** Whether the decrease below rests on a measurement or on a fixed fraction of the rate. */
+		let fromMeasurement = sliding !== undefined;
 		if (sliding === undefined && this.resumedAt === undefined && this.burst === 0)
 			this.burst = this.accepted.length;
 		let measured: number;
@@ -126,6 +187,7 @@ export class AdaptiveRate {
 				landAt = AFTER_MEASURED;
 				this.foundAfterPause = true;
 			}
+			fromMeasurement = sinceResume !== undefined && sinceResume >= bound;
 			measured = Math.max(sinceResume ?? 0, bound);
 		} else if (this.ceiling === undefined) {
 			measured = sliding ?? this.rate * UNMEASURED_DECREASE; // nothing known yet: TCP's halving
@@ -140,6 +202,7 @@ export class AdaptiveRate {
 		}
 		// Never learn a ceiling above what we were sending: the measurement includes the burst.
 		this.ceiling = Math.max(this.floor, Math.min(measured, this.rate));
+		this.measured = fromMeasurement;
 		this.rate = Math.max(this.floor, this.ceiling * landAt);
 	}
 

@@ -1,0 +1,84 @@
+/**
+ * The fairness part: one queue per run, served round-robin (deficit round robin with equal,
+ * unit-size quanta — Shreedhar & Varghese), so a one-person GDPR run never waits behind a
+ * 10,000-row nightly run. Per process: it holds the waiting promises.
+ */
+
+export interface Waiter<T> {
+	runId: string;
+	resolve(value: T): void;
+	reject(error: Error): void;
+	/** Detaches the waiter's abort listener. */
+	cleanup(): void;
+}
+
+export class FairQueue<T> {
+	private readonly queues = new Map<string, Array<Waiter<T>>>();
+	private order: string[] = [];
+	private nextRun = 0;
+
+	push(waiter: Waiter<T>): void {
+		let queue = this.queues.get(waiter.runId);
+		if (!queue) {
+			queue = [];
+			this.queues.set(waiter.runId, queue);
+			this.order.push(waiter.runId);
+		}
+		queue.push(waiter);
+	}
+
+	get isEmpty(): boolean {
+		for (const queue of this.queues.values()) if (queue.length > 0) return false;
+		return true;
+	}
+
+	/** The next run's oldest waiter, taking turns between runs. */
+	next(): Waiter<T> | undefined {
+		for (let i = 0; i < this.order.length; i++) {
+			const index = (this.nextRun + i) % this.order.length;
+			const waiter = this.queues.get(this.order[index])?.shift();
+			if (waiter) {
+				this.nextRun = (index + 1) % this.order.length;
+				waiter.cleanup();
+				return waiter;
+			}
+		}
+		return undefined;
+	}
+
+	/** Takes a waiter out (its request was aborted). */
+	remove(waiter: Waiter<T>): void {
+		const queue = this.queues.get(waiter.runId);
+		const index = queue?.indexOf(waiter) ?? -1;
+		if (queue && index >= 0) queue.splice(index, 1);
+		waiter.cleanup();
+	}
+
+	/** Every waiting request of one run, taken out (the run ended, was cancelled or refused). */
+	takeRun(runId: string): Array<Waiter<T>> {
+		const queue = this.queues.get(runId) ?? [];
+		this.queues.delete(runId);
+		this.order = this.order.filter((id) => id !== runId);
+		for (const waiter of queue) waiter.cleanup();
+		return queue;
+	}
+
+	/** Every waiting request of every run, taken out (the system's circuit is open). */
+	takeAll(): Array<Waiter<T>> {
+		const all: Array<Waiter<T>> = [];
+		for (const queue of this.queues.values()) {
+			for (const waiter of queue.splice(0)) {
+				waiter.cleanup();
+				all.push(waiter);
+			}
+		}
+		return all;
+	}
+
+	/** Every waiting request of one run, leaving its turn in place (a credential circuit for that run). */
+	takeWaiting(runId: string): Array<Waiter<T>> {
+		const taken = this.queues.get(runId)?.splice(0) ?? [];
+		for (const waiter of taken) waiter.cleanup();
+		return taken;
+	}
+}
