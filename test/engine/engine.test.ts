@@ -654,7 +654,7 @@ describe('JWT refresh gate (Mudbase)', () => {
 					systems: {
 						mudbase: runtimeFor('mudbase', fake.transport, {
 							refreshableCredential: true,
-							limits: { maxConcurrency: 8, ratePerSecond: 100, burst: 8 },
+							limits: { maxConcurrency: 8, ratePerSecond: 100, maxRatePerSecond: 100, burst: 8 },
 						}),
 					},
 					clock,

@@ -34,7 +34,10 @@
 
 const WINDOW_MS = 2_000;
 /** Slow start: the rate doubles every this long while it holds requests back. */
-const SLOW_START_DOUBLING_MS = 1_000;
+const SLOW_START_DOUBLING_MS = 750;
+const SLOW_START_WINDOW_MS = 1_000;
+/** The share of the last second's answers taken as the limit when slow start ends (the rest was burst). */
+const SLOW_START_EXIT = 0.9;
 /** After this long without a 429 what was learned is a guess again (the limit may have changed). */
 export const QUIET_MS = 10 * 60_000;
 /** A guessed ceiling is climbed past only after this long without a 429 (a pause's answers are not news). */
@@ -65,6 +68,8 @@ export class AdaptiveRate {
 	/** The ceiling came from a measurement (not from a fraction of the rate, nor from long ago). */
 	private measured = false;
 	private lastLoss = -Infinity;
+	/** When slow start last raised the rate. */
+	private lastSlowStartStep = -Infinity;
 	private lastUpdate: number;
 	private lastDecrease = -Infinity;
 	private readonly accepted: number[] = [];
@@ -143,7 +148,10 @@ export class AdaptiveRate {
 		this.lastUpdate = now;
 		if (!rateBound || this.rate >= this.max) return;
 		let next: number;
-		if (this.ceiling === undefined) next = this.rate * 2 ** ((seconds * 1000) / SLOW_START_DOUBLING_MS);
+		if (this.ceiling === undefined) {
+			next = this.rate * 2 ** ((seconds * 1000) / SLOW_START_DOUBLING_MS);
+			if (seconds > 0) this.lastSlowStartStep = now;
+		}
 		else if (
 			this.rate < this.ceiling * BELOW_CEILING ||
 			(!this.measured && now - this.lastLoss >= GUESS_HOLD_MS)
@@ -189,6 +197,14 @@ export class AdaptiveRate {
 			}
 			fromMeasurement = sinceResume !== undefined && sinceResume >= bound;
 			measured = Math.max(sinceResume ?? 0, bound);
+		} else if (this.ceiling === undefined && now - this.lastSlowStartStep <= WINDOW_MS) {
+			// Leaving slow start. The last second's answers rode on the system's full bucket as our
+			// rate crossed its limit: they read the limit plus its burst, so land a fifth under them.
+			const lastSecond = this.acceptedSince(now - SLOW_START_WINDOW_MS);
+			fromMeasurement = lastSecond >= MIN_SAMPLES;
+			measured = fromMeasurement
+				? (lastSecond * 1000 * SLOW_START_EXIT) / SLOW_START_WINDOW_MS
+				: this.rate * UNMEASURED_DECREASE; // nothing to measure: TCP's halving
 		} else if (this.ceiling === undefined) {
 			measured = sliding ?? this.rate * UNMEASURED_DECREASE; // nothing known yet: TCP's halving
 		} else if (searching || this.accepted.length === 0) {
@@ -230,6 +246,10 @@ export class AdaptiveRate {
 		if (now - since < MIN_RESUMED_SPAN_MS || beyondBurst < MIN_RESUMED_SAMPLES) return undefined;
 		// The 429 came when the system's bucket held under one token: half a token is lost on average.
 		return ((beyondBurst + 0.5) * 1000) / (now - since);
+	}
+
+	private acceptedSince(time: number): number {
+		return this.accepted.filter((at) => at >= time).length;
 	}
 
 	/** Accepted answers per second, from the first to the last in the window. */
