@@ -326,11 +326,16 @@ export class SystemLimiter {
 	}
 
 	/** Rate and concurrency learn from the answer (before a pause clears the rate's measurements). */
-	private adapt(observation: Observation, sent: { sentAt: number; inFlight: number }, now: number): void {
+	private adapt(
+		observation: Observation,
+		sent: { sentAt: number; inFlight: number },
+		now: number,
+	): void {
 		const { kind } = observation;
 		if (kind === 'transport_error') return;
 		if (OVERLOAD.has(kind)) {
-			if (observation.concurrencyLimited) this.concurrency.onConcurrencyOverload(now, sent.inFlight);
+			if (observation.concurrencyLimited)
+				this.concurrency.onConcurrencyOverload(now, sent.inFlight);
 			else this.rate.onRateLimited(now, sent.sentAt);
 			return;
 		}

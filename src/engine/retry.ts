@@ -48,7 +48,14 @@ export const OVERLOAD_KINDS: ReadonlySet<VerdictKind> = new Set<VerdictKind>([
 /** Answers that say nothing about the scope: the scope's probe goes on (see `scopeGate.ts`). */
 export const INCONCLUSIVE_KINDS: ReadonlySet<VerdictKind | 'transport_error'> = new Set<
 	VerdictKind | 'transport_error'
->(['rate_limited', 'overloaded', 'server_error', 'request_timeout', 'malformed_success', 'transport_error']);
+>([
+	'rate_limited',
+	'overloaded',
+	'server_error',
+	'request_timeout',
+	'malformed_success',
+	'transport_error',
+]);
 
 /**
  * Answers after which the removal may have happened without our knowing (the server may have acted

@@ -33,7 +33,10 @@ export class ScopeGate {
 	}
 
 	/** The probe's answer: `wrong` fails the scope, `open` opens it, `ended` hands the probe on. */
-	settle(key: string, result: { kind: 'open' } | { kind: 'wrong'; reason: string } | { kind: 'ended' }): void {
+	settle(
+		key: string,
+		result: { kind: 'open' } | { kind: 'wrong'; reason: string } | { kind: 'ended' },
+	): void {
 		const scope = this.scopes.get(key);
 		if (!scope || scope.state !== 'probing') return;
 		if (result.kind === 'ended') this.scopes.delete(key);

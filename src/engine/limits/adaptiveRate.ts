@@ -90,7 +90,12 @@ export class AdaptiveRate {
 		private max: number,
 		now: number,
 		private readonly floor: number,
-		learned?: { ratePerSecond: number; ceiling?: number; ceilingMeasured?: boolean; burst?: number },
+		learned?: {
+			ratePerSecond: number;
+			ceiling?: number;
+			ceilingMeasured?: boolean;
+			burst?: number;
+		},
 	) {
 		this.rate = Math.min(max, learned?.ratePerSecond ?? start);
 		this.ceiling = learned?.ceiling;
@@ -151,8 +156,7 @@ export class AdaptiveRate {
 		if (this.ceiling === undefined) {
 			next = this.rate * 2 ** ((seconds * 1000) / SLOW_START_DOUBLING_MS);
 			if (seconds > 0) this.lastSlowStartStep = now;
-		}
-		else if (
+		} else if (
 			this.rate < this.ceiling * BELOW_CEILING ||
 			(!this.measured && now - this.lastLoss >= GUESS_HOLD_MS)
 		)

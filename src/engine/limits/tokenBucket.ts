@@ -43,13 +43,25 @@ export function takeToken(
  * After a pause until `until`: at most one token then, so the system is paced back in rather than
  * handed a burst saved up during the pause (its own bucket refilled too).
  */
-export function pacedFrom(state: BucketState, now: number, rate: number, burst: number, until: number): BucketState {
+export function pacedFrom(
+	state: BucketState,
+	now: number,
+	rate: number,
+	burst: number,
+	until: number,
+): BucketState {
 	const current = refill(state, now, rate, burst);
 	return { tokens: Math.min(current.tokens, 1), at: Math.max(until, current.at) };
 }
 
 /** The system says only `remaining` more fit in its window: never hold more tokens than that. */
-export function capTokens(state: BucketState, now: number, rate: number, burst: number, remaining: number): BucketState {
+export function capTokens(
+	state: BucketState,
+	now: number,
+	rate: number,
+	burst: number,
+	remaining: number,
+): BucketState {
 	const current = refill(state, now, rate, burst);
 	return { tokens: Math.min(current.tokens, remaining), at: current.at };
 }

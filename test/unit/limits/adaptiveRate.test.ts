@@ -1,4 +1,4 @@
-import { AdaptiveRate } from '../../../src/engine/limits/adaptiveRate';
+import { AdaptiveRate, QUIET_MS } from '../../../src/engine/limits/adaptiveRate';
 
 function acceptEvery(rate: AdaptiveRate, fromMs: number, toMs: number, stepMs: number): number {
 	let t = fromMs;
@@ -68,5 +68,63 @@ describe('AdaptiveRate', () => {
 		expect(rate.value).toBe(0.1);
 		t = acceptEvery(rate, t, t + 600_000, 50);
 		expect(rate.value).toBeLessThanOrEqual(10);
+	});
+});
+
+describe('AdaptiveRate discovery', () => {
+	it('slow start: doubles every 750 ms while the rate holds requests back, up to the maximum', () => {
+		const rate = new AdaptiveRate(5, 200, 0, 0.1);
+		rate.onAccepted(750);
+		expect(rate.value).toBeCloseTo(10, 9);
+		rate.onAccepted(1_500);
+		expect(rate.value).toBeCloseTo(20, 9);
+		for (let t = 1_600; t < 10_000; t += 100) rate.onAccepted(t);
+		expect(rate.value).toBe(200);
+	});
+
+	it('does not grow while the rate is not what holds requests back', () => {
+		const rate = new AdaptiveRate(5, Infinity, 0, 0.1);
+		for (let t = 100; t < 10_000; t += 100) rate.onAccepted(t, false);
+		expect(rate.value).toBe(5);
+	});
+
+	it('leaving slow start, lands at 90 % of the last second of answers (the rest was burst)', () => {
+		const rate = new AdaptiveRate(20, Infinity, 0, 0.1);
+		// 25 answers in the last second, the rate still doubling: 20/s plus a burst of 5.
+		for (let i = 0; i < 25; i++) rate.onAccepted(1_000 + i * 40);
+		rate.onRateLimited(2_000, 1_990);
+		expect(rate.learnedCeiling).toBeCloseTo(22.5, 9);
+		expect(rate.ceilingMeasured).toBe(true);
+		expect(rate.value).toBeCloseTo(22.5 * 0.95, 9);
+	});
+
+	it('adopts an announced rate at once, above the starting rate too, never above the maximum', () => {
+		const rate = new AdaptiveRate(5, Infinity, 0, 0.1);
+		rate.adopt(98);
+		expect(rate.value).toBe(98);
+		expect(rate.learnedCeiling).toBe(98);
+		const capped = new AdaptiveRate(5, 50, 0, 0.1);
+		capped.adopt(98);
+		expect(capped.value).toBe(50);
+	});
+
+	it('climbs fast past a guessed ceiling (a cut on too few answers) after 3 s without a 429', () => {
+		const rate = new AdaptiveRate(40, 40, 0, 0.1);
+		rate.onRateLimited(0, 0); // no answers: halving, a guess
+		expect(rate.ceilingMeasured).toBe(false);
+		expect(rate.value).toBe(19);
+		for (let t = 100; t <= 3_000; t += 100) rate.onAccepted(t);
+		expect(rate.value).toBeLessThan(20); // held for 3 s
+		for (let t = 3_100; t <= 8_000; t += 100) rate.onAccepted(t);
+		expect(rate.value).toBeGreaterThan(35); // +20 % a second
+	});
+
+	it('after a quiet spell, what was learned is a guess again', () => {
+		const rate = new AdaptiveRate(100, 100, 0, 0.1);
+		for (let t = 0; t < 2_000; t += 20) rate.onAccepted(t);
+		rate.onRateLimited(2_000, 1_990);
+		expect(rate.ceilingMeasured).toBe(true);
+		rate.relaxIfQuiet(2_000 + QUIET_MS);
+		expect(rate.ceilingMeasured).toBe(false);
 	});
 });
