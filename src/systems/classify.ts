@@ -151,7 +151,9 @@ export function classifyResponse(
 		);
 	if (status === 408)
 		return verdict('request_timeout', `${name} timed out reading the request (${said})`);
-	const concurrency = CONCURRENCY_MESSAGE.test(message) ? { concurrencyLimited: true as const } : {};
+	const concurrency = CONCURRENCY_MESSAGE.test(message)
+		? { concurrencyLimited: true as const }
+		: {};
 	if (status === 429)
 		return { ...verdict('rate_limited', `${name} is rate limiting (${said})`), ...concurrency };
 	if (
