@@ -63,6 +63,8 @@ export interface RecordedRequest {
 	acted: boolean;
 	/** When the answer was sent (ms): with `at`, how long the system took. */
 	answeredAt?: number;
+	/** The answer's own headers (rate-limit announcements, Retry-After), as sent. */
+	answerHeaders?: Record<string, string>;
 }
 
 export interface RouteContext {
@@ -382,6 +384,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function send(res: ServerResponse, record: RecordedRequest, reply: Reply): void {
 	record.status = reply.status;
 	record.answeredAt = Date.now();
+	record.answerHeaders = { ...reply.headers };
 	const isText = typeof reply.body === 'string';
 	const payload = isText ? (reply.body as string) : JSON.stringify(reply.body);
 	res.writeHead(reply.status, {
