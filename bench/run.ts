@@ -22,6 +22,7 @@ import {
 	yesNo,
 } from './lib/report';
 import { FULL, SMOKE } from './lib/sizes';
+import { defaultsSection } from './sections/defaults';
 import { fiveSystemsSection } from './sections/fiveSystems';
 import { memorySection } from './sections/memory';
 import { overheadSection } from './sections/overhead';
@@ -30,6 +31,7 @@ import { webhookSection } from './sections/webhook';
 
 export const SECTIONS: Section[] = [
 	rateLimitsSection,
+	defaultsSection,
 	fiveSystemsSection,
 	webhookSection,
 	overheadSection,
