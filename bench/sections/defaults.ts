@@ -297,7 +297,9 @@ function discoveryStopped(open: Measured): string {
 	const ceiling = defaultConcurrencyCeiling();
 	const { peak, timeline: perSecond } = open.inFlight;
 	const buckets = perSecond.split(' ').map(Number);
-	const risingAtEnd = buckets.length > 0 && buckets[buckets.length - 1] === peak;
+	// Still rising: the most in flight was first reached in the run's last second.
+	const risingAtEnd = buckets.indexOf(peak) === buckets.length - 1 && buckets.length > 1;
+	const startingRate = DEFAULT_LIMITS.ratePerSecond;
 	const ceilingText = ceiling
 		? `the package's default concurrency ceiling (\`DEFAULT_LIMITS.${ceiling.field}\` = ${ceiling.value})`
 		: "the package's default concurrency ceiling (TODO: `DEFAULT_LIMITS` exports no concurrency-ceiling field yet; the engine's author names it in `defaultConcurrencyCeiling()`, bench/sections/defaults.ts)";
@@ -306,8 +308,10 @@ function discoveryStopped(open: Measured): string {
 		why = `Discovery stopped at ${peak} in flight: ${ceilingText}. Nothing pushed back (${open.overload} answers were 429 or 503), so the ceiling, not the system, set the pace.`;
 	else if (open.overload > 0)
 		why = `Discovery stopped at ${peak} in flight, below ${ceilingText}: ${open.overload} answers were 429 or 503 although the emulator has no limit.`;
+	else if (open.removalsPerSecond <= 1.1 * startingRate)
+		why = `Discovery stopped at ${peak} in flight, below ${ceilingText}, with no 429 or 503: the rate never rose above the package's default rate (\`DEFAULT_LIMITS.ratePerSecond\` = ${startingRate}/s; ${fixed(open.removalsPerSecond, 1)} removals/s measured), so the rate, not concurrency, held it back.`;
 	else if (risingAtEnd)
-		why = `Discovery stopped at ${peak} in flight, below ${ceilingText}, with no 429 or 503: the run ended while concurrency was still rising (its last second had the most in flight).`;
+		why = `Discovery stopped at ${peak} in flight, below ${ceilingText}, with no 429 or 503: the run ended while concurrency was still rising (the most in flight was first reached in its last second).`;
 	else
 		why = `Discovery stopped at ${peak} in flight, below ${ceilingText}, with no 429 or 503 and every answer after ${open.row.config.latencyMs?.min} ms: the limit was the client itself (n8n's own time per request on this machine), not the system.`;
 	return `${why} Most requests in flight per second of the run (emulator's log): ${perSecond}.`;

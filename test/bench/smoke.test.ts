@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type BenchOutcome, runBench, SECTIONS } from '../../bench/run';
 import type { SectionResult } from '../../bench/lib/report';
 
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
 let dir: string;
 let outcome: BenchOutcome;
@@ -21,7 +21,7 @@ beforeAll(async () => {
 	const out = join(dir, 'BENCHMARKS.md');
 	outcome = await runBench({ smoke: true, out, log: (line) => log.push(line) });
 	document = readFileSync(out, 'utf8');
-}, 300_000);
+}, 600_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
