@@ -2,8 +2,8 @@
  * `npm run bench`: every benchmark of issue 8 in one run, in real n8n 2.40.7 beside the usual n8n
  * way, written to docs/BENCHMARKS.md (tables, bars, machine, versions, commands).
  *
- *   npm run bench                       the issue's sizes (about 15 minutes on 2 cores)
- *   npm run bench -- --smoke            every section at tiny sizes (about 2 minutes)
+ *   npm run bench                       the issue's sizes (about 27 minutes on 2 cores)
+ *   npm run bench -- --smoke            every section at tiny sizes (about 5 minutes)
  *   npm run bench -- --out <file>       write the document elsewhere
  *   npm run bench -- --only a,b         only these sections (ids below)
  */
@@ -22,6 +22,7 @@ import {
 	yesNo,
 } from './lib/report';
 import { FULL, SMOKE } from './lib/sizes';
+import { defaultsSection } from './sections/defaults';
 import { fiveSystemsSection } from './sections/fiveSystems';
 import { memorySection } from './sections/memory';
 import { overheadSection } from './sections/overhead';
@@ -30,6 +31,7 @@ import { webhookSection } from './sections/webhook';
 
 export const SECTIONS: Section[] = [
 	rateLimitsSection,
+	defaultsSection,
 	fiveSystemsSection,
 	webhookSection,
 	overheadSection,
@@ -138,7 +140,11 @@ function render(
 		if (result && 'bars' in result) bars.push(...result.bars);
 	}
 	const cpu = cpus();
-	const invocation = `npm run bench${options.smoke ? ' -- --smoke' : ''}${options.only ? ` -- --only ${options.only.join(',')}` : ''}`;
+	const args = [
+		...(options.smoke ? ['--smoke'] : []),
+		...(options.only ? ['--only', options.only.join(',')] : []),
+	];
+	const invocation = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 	const lines = [
 		'# Benchmarks',
 		'',

@@ -26,8 +26,11 @@ const AFTER_ACTING: ReadonlySet<FaultKind> = new Set(['malformed200', 'actThenFa
 
 export interface EmulatorConfig {
 	rateLimit: RateLimitConfig | null;
-	/** Requests in flight above `limit` get `status` at once (APIs answer 429 or 503). */
-	concurrencyCap: { limit: number; status: 429 | 503 } | null;
+	/**
+	 * A request that finds `limit` removal requests in flight gets `status` at once (APIs answer 429
+	 * or 503), with `Retry-After: retryAfterSeconds` when that is set.
+	 */
+	concurrencyCap: { limit: number; status: 429 | 503; retryAfterSeconds?: number } | null;
 	latencyMs: { min: number; max: number };
 	/** `script` is consumed first, one fault per removal request; then each kind fires at its `rate`. */
 	faults: { script: Array<FaultKind | null>; rates: Partial<Record<FaultKind, number>> };
@@ -54,10 +57,14 @@ export interface RecordedRequest {
 	status?: number;
 	fault?: FaultKind;
 	rateLimited?: boolean;
+	/** Refused by the concurrency cap (answered its status at once, nothing done). */
+	capped?: boolean;
 	/** True when this request changed membership (a removal took effect). */
 	acted: boolean;
 	/** When the answer was sent (ms): with `at`, how long the system took. */
 	answeredAt?: number;
+	/** The answer's own headers (rate-limit announcements, Retry-After), as sent. */
+	answerHeaders?: Record<string, string>;
 }
 
 export interface RouteContext {
@@ -208,24 +215,31 @@ export abstract class Emulator {
 		const { record } = ctx;
 		const cap = this.config.concurrencyCap;
 		if (cap && this.inFlight >= cap.limit) {
+			record.capped = true;
 			return send(res, record, {
 				status: cap.status,
 				body: { message: 'Too many concurrent requests' },
+				headers:
+					cap.retryAfterSeconds === undefined
+						? {}
+						: { 'retry-after': String(cap.retryAfterSeconds) },
 			});
 		}
-		const admission = this.bucket?.take();
-		if (admission && !admission.allowed) {
-			record.rateLimited = true;
-			return send(res, record, {
-				status: 429,
-				body: { message: 'Too Many Requests' },
-				headers: admission.headers,
-			});
-		}
-		const limitHeaders = admission?.headers ?? {};
-
+		// The slot is taken in the same tick as the check (no await between them), so concurrent
+		// requests cannot all pass a cap of 1; it is held until the answer is sent.
 		this.inFlight++;
 		try {
+			const admission = this.bucket?.take();
+			if (admission && !admission.allowed) {
+				record.rateLimited = true;
+				return send(res, record, {
+					status: 429,
+					body: { message: 'Too Many Requests' },
+					headers: admission.headers,
+				});
+			}
+			const limitHeaders = admission?.headers ?? {};
+
 			const { min, max } = this.config.latencyMs;
 			const latency = min + (max - min) * this.random();
 			if (latency > 0) await sleep(latency);
@@ -370,6 +384,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function send(res: ServerResponse, record: RecordedRequest, reply: Reply): void {
 	record.status = reply.status;
 	record.answeredAt = Date.now();
+	record.answerHeaders = { ...reply.headers };
 	const isText = typeof reply.body === 'string';
 	const payload = isText ? (reply.body as string) : JSON.stringify(reply.body);
 	res.writeHead(reply.status, {

@@ -8,6 +8,8 @@ export interface Truth {
 	/** Removal requests received (every DELETE / delete POST, 429s included). */
 	requests: number;
 	rateLimited: number;
+	/** Refused by a concurrency cap. */
+	capped: number;
 	/** Requests for a user an earlier request had already removed. */
 	duplicates: number;
 }
@@ -36,8 +38,10 @@ export function truthOf(
 	const removedAlready = new Set<string>();
 	let duplicates = 0;
 	let rateLimited = 0;
+	let capped = 0;
 	for (const request of requests) {
 		if (request.rateLimited) rateLimited++;
+		if (request.capped) capped++;
 		const user = userOf(request);
 		if (removedAlready.has(user)) duplicates++;
 		if (request.acted) removedAlready.add(user);
@@ -46,6 +50,7 @@ export function truthOf(
 		removed: userIds.filter((id) => !isMember(id)).length,
 		requests: requests.length,
 		rateLimited,
+		capped,
 		duplicates,
 	};
 }
@@ -120,4 +125,45 @@ export function acceptedWithin(requests: readonly RecordedRequest[], ms: number)
 	if (requests.length === 0) return 0;
 	const end = requests[0].at + ms;
 	return requests.filter((r) => !r.rateLimited && r.at < end).length;
+}
+
+/**
+ * Requests in flight at the emulator (from `at` to `answeredAt`): the most at any moment, and the
+ * most within each `bucketMs` from the first request ("1 2 4 8 …": how a client's concurrency grew).
+ */
+export function inFlight(
+	requests: readonly RecordedRequest[],
+	bucketMs = 1_000,
+): { peak: number; timeline: string } {
+	const answered = requests.filter((r) => r.answeredAt !== undefined);
+	if (answered.length === 0) return { peak: 0, timeline: '' };
+	const start = answered[0].at;
+	// An answer sent in the same millisecond as the next request arrives frees its slot first.
+	const events = answered
+		.flatMap((r) => [
+			{ at: r.at, delta: 1 },
+			{ at: r.answeredAt as number, delta: -1 },
+		])
+		.sort((a, b) => a.at - b.at || a.delta - b.delta);
+	const perBucket: number[] = [];
+	let now = 0;
+	let peak = 0;
+	for (const event of events) {
+		const b = Math.floor((event.at - start) / bucketMs);
+		// Requests still in flight when a bucket begins are in flight in it.
+		while (perBucket.length <= b) perBucket.push(now);
+		now += event.delta;
+		peak = Math.max(peak, now);
+		perBucket[b] = Math.max(perBucket[b], now);
+	}
+	return { peak, timeline: perBucket.join(' ') };
+}
+
+/** Removals that took effect per second, from the first request to the last answer. */
+export function removalsPerSecond(requests: readonly RecordedRequest[]): number {
+	const acted = requests.filter((r) => r.acted).length;
+	const answers = requests.map((r) => r.answeredAt ?? r.at);
+	if (requests.length === 0) return NaN;
+	const spanMs = Math.max(...answers) - requests[0].at;
+	return spanMs > 0 ? acted / (spanMs / 1000) : NaN;
 }

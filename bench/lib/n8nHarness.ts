@@ -130,6 +130,20 @@ export class BenchN8n {
 		return new BenchN8n(instance, this.slot, root, this.webhookSecret);
 	}
 
+	/**
+	 * Several workflows at once, each its own `n8n execute` in its own copy of this user folder
+	 * (under `workDir`): for workflows that wait far more than they compute.
+	 */
+	executeSideBySide(
+		workflowIds: readonly string[],
+		workDir: string,
+		options: { capMs?: number; parseOutput?: boolean } = {},
+	): Promise<MeasuredExecution[]> {
+		return Promise.all(
+			workflowIds.map((id) => this.clone(join(workDir, `n8n-${id}`)).execute(id, options)),
+		);
+	}
+
 	get filesDir(): string {
 		return this.instance.filesDir;
 	}

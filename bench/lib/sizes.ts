@@ -24,6 +24,18 @@ export interface Sizes {
 	latency: { requests: number; minMs: number; maxMs: number };
 	overhead: { engineUsers: number; n8nUsers: number };
 	memory: { engineRows: number[]; n8nRows: number[] };
+	/** With the package's defaults (no Limits per System): DESIGN §7's first two bars. */
+	defaults: {
+		/** Flashback's hidden limit, announced in each of three dialects. */
+		hidden: { rate: number; burst: number };
+		/** A long run and a short one under that limit (the short one is mostly discovery). */
+		longUsers: number;
+		shortUsers: number;
+		/** A concurrency cap answering 503 + Retry-After, no rate limit. */
+		cap: { limits: number[]; latencyMs: number; retryAfterSeconds: number; users: number };
+		/** No limit at all: how far concurrency discovery goes. */
+		open: { users: number; latencyMs: number };
+	};
 }
 
 export const FULL: Sizes = {
@@ -43,6 +55,13 @@ export const FULL: Sizes = {
 	latency: { requests: 50, minMs: 50, maxMs: 150 },
 	overhead: { engineUsers: 5000, n8nUsers: 2000 },
 	memory: { engineRows: [10_000, 100_000, 1_000_000], n8nRows: [10_000, 100_000] },
+	defaults: {
+		hidden: { rate: 20, burst: 5 },
+		longUsers: 2000,
+		shortUsers: 200,
+		cap: { limits: [2, 4], latencyMs: 600, retryAfterSeconds: 1, users: 200 },
+		open: { users: 2000, latencyMs: 50 },
+	},
 };
 
 export const SMOKE: Sizes = {
@@ -62,4 +81,11 @@ export const SMOKE: Sizes = {
 	latency: { requests: 5, minMs: 50, maxMs: 150 },
 	overhead: { engineUsers: 200, n8nUsers: 200 },
 	memory: { engineRows: [2_000], n8nRows: [200] },
+	defaults: {
+		hidden: { rate: 50, burst: 5 },
+		longUsers: 30,
+		shortUsers: 10,
+		cap: { limits: [2, 4], latencyMs: 100, retryAfterSeconds: 1, users: 8 },
+		open: { users: 40, latencyMs: 50 },
+	},
 };

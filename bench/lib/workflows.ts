@@ -89,7 +89,8 @@ function offboardNode(options: {
 	inputSource: 'csv' | 'items';
 	outputMode: 'summary' | 'perResult' | 'receipt';
 	deletionThreshold: number;
-	limits: NodeLimits;
+	/** `null`: no Limits per System at all (the package's defaults). */
+	limits: NodeLimits | null;
 	requestId?: string;
 	dryRun?: boolean;
 }): WorkflowNode {
@@ -112,9 +113,13 @@ function offboardNode(options: {
 			options: {
 				deletionThreshold: options.deletionThreshold,
 				...(options.dryRun ? { dryRun: true } : {}),
-				systemLimits: {
-					limit: options.systems.map((system) => ({ system, ...options.limits })),
-				},
+				...(options.limits
+					? {
+							systemLimits: {
+								limit: options.systems.map((system) => ({ system, ...options.limits })),
+							},
+						}
+					: {}),
 			},
 		},
 		{ credentials },
@@ -128,7 +133,8 @@ export function offboardCsvWorkflow(options: {
 	systems: SystemId[];
 	outputMode: 'summary' | 'perResult';
 	deletionThreshold: number;
-	limits?: NodeLimits;
+	/** Absent: BENCH_LIMITS; `null`: no Limits per System at all (the package's defaults). */
+	limits?: NodeLimits | null;
 	dryRun?: boolean;
 }): WorkflowRecord {
 	const nodes = [
@@ -139,7 +145,7 @@ export function offboardCsvWorkflow(options: {
 			inputSource: 'csv',
 			outputMode: options.outputMode,
 			deletionThreshold: options.deletionThreshold,
-			limits: options.limits ?? BENCH_LIMITS,
+			limits: options.limits === undefined ? BENCH_LIMITS : options.limits,
 			dryRun: options.dryRun,
 		}),
 	];

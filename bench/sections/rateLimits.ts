@@ -11,6 +11,7 @@ import {
 	DEMO_CREDENTIALS,
 	DEMO_SCOPES,
 	demoPerson,
+	type EmulatorConfig,
 	FlashbackEmulator,
 	type HeaderStyle,
 	leaversCsv,
@@ -91,7 +92,8 @@ export interface OurRow {
 	firstTenSeconds: number;
 }
 
-function userIds(n: number): string[] {
+/** Flashback ids of the first `n` demo people (the rows of `leaversCsv`). */
+export function userIds(n: number): string[] {
 	return Array.from({ length: n }, (_, i) => demoPerson(i + 1).flashbackUserId);
 }
 
@@ -164,17 +166,16 @@ interface UsualRow {
 }
 
 /** A Flashback emulator alone on a fixed port (the usual-way workflows carry its URL). */
-async function standaloneFlashback(
+export async function standaloneFlashback(
 	port: number,
 	ids: readonly string[],
-	rate: number,
-	burst: number,
+	config: Partial<EmulatorConfig>,
 ): Promise<FlashbackEmulator> {
 	const flashback = new FlashbackEmulator();
 	flashback.accounts.set(DEMO_CREDENTIALS.flashback.token, DEMO_CREDENTIALS.flashback.accountId);
 	flashback.addWorkspace(DEMO_SCOPES.flashback.workspaceId, [DEMO_CREDENTIALS.flashback.accountId]);
 	for (const id of ids) flashback.addMember(DEMO_SCOPES.flashback.workspaceId, id);
-	flashback.configure({ rateLimit: { rate, burst, headers: 'retry-after-seconds' } });
+	flashback.configure(config);
 	await flashback.listen(port);
 	return flashback;
 }
@@ -183,19 +184,21 @@ async function runUsualWays(ctx: BenchContext, capMs: number): Promise<UsualRow[
 	const { users, hiddenRate, burst } = ctx.sizes;
 	const ids = userIds(users);
 	const emulators = await Promise.all(
-		USUAL_WAYS.map((u) => standaloneFlashback(usualPorts.get(u.id) ?? 0, ids, hiddenRate, burst)),
+		USUAL_WAYS.map((u) =>
+			standaloneFlashback(usualPorts.get(u.id) ?? 0, ids, {
+				rateLimit: { rate: hiddenRate, burst, headers: 'retry-after-seconds' },
+			}),
+		),
 	);
 	try {
 		ctx.log(
 			`usual way: ${USUAL_WAYS.length} workflows side by side, each its own n8n process and emulator, cap ${seconds(capMs, 0)} s`,
 		);
 		// Side by side, each in its own copy of the user folder: they wait far more than they compute.
-		const runs = await Promise.all(
-			USUAL_WAYS.map((u) =>
-				ctx.n8n
-					.clone(join(ctx.workDir, `n8n-${u.id}`))
-					.execute(u.id, { capMs, parseOutput: false }),
-			),
+		const runs = await ctx.n8n.executeSideBySide(
+			USUAL_WAYS.map((u) => u.id),
+			ctx.workDir,
+			{ capMs, parseOutput: false },
 		);
 		return USUAL_WAYS.map((u, i): UsualRow => {
 			const flashback = emulators[i];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type BenchOutcome, runBench, SECTIONS } from '../../bench/run';
 import type { SectionResult } from '../../bench/lib/report';
 
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
 let dir: string;
 let outcome: BenchOutcome;
@@ -21,7 +21,7 @@ beforeAll(async () => {
 	const out = join(dir, 'BENCHMARKS.md');
 	outcome = await runBench({ smoke: true, out, log: (line) => log.push(line) });
 	document = readFileSync(out, 'utf8');
-}, 300_000);
+}, 600_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -54,6 +54,27 @@ it('removes every user exactly once in our utilisation runs, with 0 failed (grou
 	}
 	// The usual ways really ran against their emulators.
 	for (const i of [0, 1, 2]) expect(c[`usual${i}.requests`]).toBeGreaterThan(0);
+});
+
+it("removes every user exactly once with the package's defaults, beside HTTP Request runs that really ran", () => {
+	const c = checks('defaults');
+	const rows = Object.keys(c)
+		.filter((key) => key.endsWith('.users'))
+		.map((key) => key.slice(0, -'.users'.length));
+	// Six hidden-limit rows (two sizes × three dialects), two cap rows, one with no limit.
+	expect(rows).toHaveLength(9);
+	for (const row of rows) {
+		expect({ row, failed: c[`${row}.failed`], duplicates: c[`${row}.duplicates`] }).toEqual({
+			row,
+			failed: 0,
+			duplicates: 0,
+		});
+		expect(c[`${row}.removed`]).toBe(c[`${row}.users`]);
+		expect(c[`${row}.http.requests`]).toBeGreaterThan(0);
+	}
+	expect(c['open.peakInFlight']).toBeGreaterThan(0);
+	expect(document).toContain('### No limit at all');
+	expect(document).toContain('Discovery stopped at');
 });
 
 it('removes everyone from all five systems at once, with 0 failed', () => {

@@ -26,6 +26,7 @@ beforeEach(() => {
 		faults: { script: [], rates: {} },
 		seed: 1,
 	});
+	sandbox.flashback.clearLog();
 });
 
 const fb = DEMO_SCOPES.flashback;
@@ -124,6 +125,53 @@ describe('the emulator over HTTP', () => {
 			[member(), member(), member(), member()].map((u) => rawRemove(u)),
 		);
 		expect(answers.map((a) => a.status).sort()).toEqual([200, 200, status, status].sort());
+	});
+
+	it.each([
+		['with Retry-After', 1, '1'],
+		['with no header', undefined, null],
+	] as const)(
+		'a cap of 1 refuses concurrent clients with 503 %s, counts each refusal and removes nobody then',
+		async (_, retryAfterSeconds, header) => {
+			sandbox.flashback.configure({
+				concurrencyCap: { limit: 1, status: 503, retryAfterSeconds },
+				latencyMs: { min: 100, max: 100 },
+			});
+			const users = [member(), member(), member()];
+			const answers = await Promise.all(users.map((u) => rawRemove(u)));
+
+			expect(answers.map((a) => a.status)).toEqual([200, 503, 503]);
+			for (const refused of answers.slice(1)) {
+				expect(refused.headers.get('retry-after')).toBe(header);
+				expect(await refused.json()).toEqual({ message: 'Too many concurrent requests' });
+			}
+			expect(users.map((u) => sandbox.flashback.isMember(fb.workspaceId, u))).toEqual([
+				false,
+				true,
+				true,
+			]);
+			const log = sandbox.flashback.removalRequests();
+			// Ground truth counts the refusals and keeps the header each answer carried.
+			expect(
+				log.map((r) => [r.status, r.capped === true, r.acted, r.answerHeaders?.['retry-after']]),
+			).toEqual([
+				[200, false, true, undefined],
+				[503, true, false, header ?? undefined],
+				[503, true, false, header ?? undefined],
+			]);
+		},
+	);
+
+	it('frees the slot when an answer is sent: one client at a time under a cap of 1 is never refused', async () => {
+		sandbox.flashback.configure({
+			concurrencyCap: { limit: 1, status: 503, retryAfterSeconds: 1 },
+			latencyMs: { min: 20, max: 20 },
+		});
+		const statuses = [];
+		for (const user of [member(), member(), member()])
+			statuses.push((await rawRemove(user)).status);
+		expect(statuses).toEqual([200, 200, 200]);
+		expect(sandbox.flashback.requests.filter((r) => r.capped)).toEqual([]);
 	});
 
 	it('adds latency', async () => {
