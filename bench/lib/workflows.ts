@@ -15,7 +15,9 @@ export const HTTP_NODE = 'HTTP Request';
 /** One row of the node's Options → Limits per System. */
 export interface NodeLimits {
 	maxConcurrency: number;
+	/** The starting rate (discovery moves it); `maxRatePerSecond` is the ceiling. */
 	ratePerSecond: number;
+	maxRatePerSecond: number;
 	maxAttempts: number;
 	maxRetryAfterSeconds: number;
 	requestTimeoutSeconds: number;
@@ -25,6 +27,7 @@ export interface NodeLimits {
 export const BENCH_LIMITS: NodeLimits = {
 	maxConcurrency: 8,
 	ratePerSecond: 100,
+	maxRatePerSecond: 100,
 	maxAttempts: 8,
 	maxRetryAfterSeconds: 120,
 	requestTimeoutSeconds: 15,
@@ -35,6 +38,7 @@ export const UNLIMITED: NodeLimits = {
 	...BENCH_LIMITS,
 	maxConcurrency: 16,
 	ratePerSecond: 100_000,
+	maxRatePerSecond: 100_000,
 };
 
 type WorkflowNode = WorkflowRecord['nodes'][number] & Record<string, unknown>;

@@ -134,19 +134,9 @@ function rowsOf(sizes: Sizes): Row[] {
 	return rows;
 }
 
-/**
- * The package's default concurrency ceiling, read from the engine this run packed.
- * TODO(issue 13, engine): when the new limiter lands, name here the DEFAULT_LIMITS field that holds
- * the ceiling of discovered concurrency (64 by the issue). Today `maxConcurrency` is the only one
- * (a fixed 4); a value of 0 means "discover", and then no ceiling is found.
- */
-export function defaultConcurrencyCeiling(): { field: string; value: number } | undefined {
-	const limits = DEFAULT_LIMITS as unknown as Record<string, unknown>;
-	for (const field of ['maxConcurrency']) {
-		const value = limits[field];
-		if (typeof value === 'number' && value > 0) return { field, value };
-	}
-	return undefined;
+/** The package's default concurrency ceiling: where discovered concurrency stops growing. */
+export function defaultConcurrencyCeiling(): { field: string; value: number } {
+	return { field: 'maxConcurrency', value: DEFAULT_LIMITS.maxConcurrency };
 }
 
 const csvName = (users: number): string => `defaults-leavers-${users}.csv`;
@@ -300,11 +290,9 @@ function discoveryStopped(open: Measured): string {
 	// Still rising: the most in flight was first reached in the run's last second.
 	const risingAtEnd = buckets.indexOf(peak) === buckets.length - 1 && buckets.length > 1;
 	const startingRate = DEFAULT_LIMITS.ratePerSecond;
-	const ceilingText = ceiling
-		? `the package's default concurrency ceiling (\`DEFAULT_LIMITS.${ceiling.field}\` = ${ceiling.value})`
-		: "the package's default concurrency ceiling (TODO: `DEFAULT_LIMITS` exports no concurrency-ceiling field yet; the engine's author names it in `defaultConcurrencyCeiling()`, bench/sections/defaults.ts)";
+	const ceilingText = `the package's default concurrency ceiling (\`DEFAULT_LIMITS.${ceiling.field}\` = ${ceiling.value})`;
 	let why: string;
-	if (ceiling && peak >= ceiling.value)
+	if (peak >= ceiling.value)
 		why = `Discovery stopped at ${peak} in flight: ${ceilingText}. Nothing pushed back (${open.overload} answers were 429 or 503), so the ceiling, not the system, set the pace.`;
 	else if (open.overload > 0)
 		why = `Discovery stopped at ${peak} in flight, below ${ceilingText}: ${open.overload} answers were 429 or 503 although the emulator has no limit.`;
