@@ -79,8 +79,13 @@ interface Row {
 	idealMs: number;
 	/** Time ÷ ideal bar (NaN with no limit). */
 	bar: number;
+	/** Our run is killed after this (ms): ten times its ideal; with no limit, one request at a time. */
+	capMs: number;
 	http: { label: string; way: HttpWay };
 }
+
+const capOf = (sizes: Sizes, expectedMs: number): number =>
+	Math.max(sizes.usualCapMinMs, 10 * expectedMs);
 
 function rowsOf(sizes: Sizes): Row[] {
 	const { hidden, longUsers, shortUsers, cap, open } = sizes.defaults;
@@ -96,6 +101,7 @@ function rowsOf(sizes: Sizes): Row[] {
 				config: { rateLimit: { rate: hidden.rate, burst: hidden.burst, headers: d.style } },
 				idealMs: ((users - hidden.burst) / hidden.rate) * 1000,
 				bar: users === longUsers ? d.longBar : SHORT_BAR,
+				capMs: capOf(sizes, ((users - hidden.burst) / hidden.rate) * 1000),
 				http: {
 					label: `HTTP Request, Batching 1 / ${interval} ms`,
 					way: { batching: { batchSize: 1, batchInterval: interval } },
@@ -115,6 +121,7 @@ function rowsOf(sizes: Sizes): Row[] {
 			},
 			idealMs: (cap.users * cap.latencyMs) / limit,
 			bar: CAP_BAR,
+			capMs: capOf(sizes, (cap.users * cap.latencyMs) / limit),
 			http: {
 				label: `HTTP Request, Batching ${limit} / ${capInterval} ms`,
 				way: { batching: { batchSize: limit, batchInterval: capInterval } },
@@ -128,6 +135,7 @@ function rowsOf(sizes: Sizes): Row[] {
 		config: { latencyMs: { min: open.latencyMs, max: open.latencyMs } },
 		idealMs: NaN,
 		bar: NaN,
+		capMs: capOf(sizes, (open.users * open.latencyMs) / 10),
 		// A user who knows there is no limit sends everything at once: no Batching.
 		http: { label: 'HTTP Request, no Batching (all at once)', way: {} },
 	});
@@ -187,14 +195,22 @@ async function runOurs(ctx: BenchContext, row: Row): Promise<Measured> {
 		for (const id of ids) sandbox.flashback.addMember(DEMO_SCOPES.flashback.workspaceId, id);
 		sandbox.flashback.configure(row.config);
 		ctx.log(`defaults: ${row.users} users, ${row.limit}`);
-		const run = await ctx.n8n.execute(row.id);
+		const run = await ctx.n8n.execute(row.id, { capMs: row.capMs });
+		const truth = sandboxTruth(sandbox, 'flashback', ids);
+		if (run.capped) {
+			// What it had done by then is in the table; its bars are missed (failed unknown).
+			const removals = sandbox.flashback.removalRequests();
+			const result = measured(row, run, NaN, NaN, truth, removals);
+			result.note = `capped at ${seconds(row.capMs, 0)} s`;
+			return result;
+		}
 		const node = requireRun(run, OFFBOARD_NODE, `defaults ${row.id}`);
 		return measured(
 			row,
 			run,
 			node.ms,
 			totalsOf(node.first, 'flashback').failed ?? NaN,
-			sandboxTruth(sandbox, 'flashback', ids),
+			truth,
 			sandbox.flashback.removalRequests(),
 		);
 	} finally {
@@ -382,7 +398,7 @@ export const defaultsSection: Section = {
 
 		const { hidden, cap } = ctx.sizes.defaults;
 		const markdown = [
-			`Our node with **no Limits per System at all** — nobody told it a limit; its Options set only the deletion threshold (raised to the row's user count, above the default 500) — beside the HTTP Request node configured by a user who knows the limit (Batching sized to it, Retry On Fail 5 × 5 s, On Error continue). Each of our rows is its own \`n8n execute\` process (limits learned in one process never help the next) against a fresh emulator; each HTTP Request row runs on its own emulator configured as its row's, all of them side by side after ours (each its own n8n process and user-folder copy: they sleep far more than they compute), killed after ${seconds(capMs, 0)} s. Time is each node's own \`executionTime\` from the run data ("process" is the whole \`n8n execute\`, n8n's boot included). Removed, 429/503 answers, requests and duplicates come from the emulator's log (ground truth); "failed" from our node's summary, and for the HTTP Request node the answers other than 200 it received (with On Error continue they become output items).`,
+			`Our node with **no Limits per System at all** — nobody told it a limit; its Options set only the deletion threshold (raised to the row's user count, above the default 500) — beside the HTTP Request node configured by a user who knows the limit (Batching sized to it, Retry On Fail 5 × 5 s, On Error continue). Each of our rows is its own \`n8n execute\` process (limits learned in one process never help the next) against a fresh emulator; each HTTP Request row runs on its own emulator configured as its row's, all of them side by side after ours (each its own n8n process and user-folder copy: they sleep far more than they compute), killed after ${seconds(capMs, 0)} s. Our runs are killed after ten times their ideal (with no limit: the time of one request at a time), and a killed row shows what the emulator saw by then. Time is each node's own \`executionTime\` from the run data ("process" is the whole \`n8n execute\`, n8n's boot included). Removed, 429/503 answers, requests and duplicates come from the emulator's log (ground truth); "failed" from our node's summary, and for the HTTP Request node the answers other than 200 it received (with On Error continue they become output items).`,
 			'',
 			`### Hidden limit: ${hidden.rate} req/s, burst ${hidden.burst}`,
 			'',
