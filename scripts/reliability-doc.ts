@@ -24,7 +24,7 @@ const out = process.argv[2] ?? join(ROOT, 'docs', 'RELIABILITY.md');
 const TABLES: Array<[title: string, about: string]> = [
 	[
 		'Fault matrix',
-		'One case per fault class through the Offboard Users node in n8n-core\'s executor against the Flashback emulator (12 users, 8 attempts, 1 s request timeout): `test/n8n/faultMatrix.test.ts`. "Acting" = requests that really removed someone (emulator ground truth); "disturbed" = answers that were a fault, a 429, a 503 or a concurrency cap's refusal; "lost" = answers lost after the removal took effect. Every row first proves from the emulator log that its fault really happened (its evidence count > 0), and fails otherwise. The same classes at exact times on a virtual clock: `test/engine/engine.test.ts`.',
+		'One case per fault class through the Offboard Users node in n8n-core\'s executor against the Flashback emulator (12 users, 8 attempts, 1 s request timeout): `test/n8n/faultMatrix.test.ts`. "Acting" = requests that really removed someone (emulator ground truth); "disturbed" = answers that were a fault, a 429, a 503 or a refusal by a concurrency cap; "lost" = answers lost after the removal took effect. Every row first proves from the emulator log that its fault really happened (its evidence count > 0), and fails otherwise. The same classes at exact times on a virtual clock: `test/engine/engine.test.ts`.',
 	],
 	[
 		'Misconfiguration',
