@@ -8,11 +8,12 @@
  *   errors, what was learned — each change one atomic step of a `LimitStore`.
  * - `fairQueue.ts`: per-run queues served round-robin.
  * - `credentialGate.ts`: the credential probe and the JWT refresh gate.
+ * - `pause.ts`: what an answer's rate-limit headers ask of the whole system (pause, quota, remaining).
  * - `adaptiveRate.ts`, `adaptiveConcurrency.ts`: discovery — the configured rate and concurrency
  *   are starting points, an explicit maximum is a ceiling, an announced limit is used just under it.
  *
- * What it decides here: a `Retry-After` (or remaining = 0 with a reset) pauses the whole system,
- * and one longer than `maxRetryAfterMs` is a quota (the circuit opens until then); overload (a 429,
+ * What it decides here: a pause applies to the whole system, and one longer than
+ * `maxRetryAfterMs` is a quota (the circuit opens until then); overload (a 429,
  * a 503 with Retry-After or an overload message) slows the system down and never counts toward the
  * server-error circuit; `circuitAfterServerErrors` consecutive 5xx or lost answers open the circuit
  * for every run; a permission 403, a refused login or a 401 that survives two refreshes opens it for
@@ -28,9 +29,9 @@ import { AdaptiveRate } from './limits/adaptiveRate';
 import { abortError, type Clock, realClock } from './clock';
 import { CredentialGate } from './limits/credentialGate';
 import { FairQueue, type Waiter } from './limits/fairQueue';
+import { readPause } from './limits/pause';
 import type { Observation } from './limits/observation';
 import { type AdmitRequest, type LimitStore, MemoryLimitStore } from './limits/store';
-import { pauseFrom, readRateLimit } from './rateLimitHeaders';
 
 export type { Observation } from './limits/observation';
 
@@ -344,32 +345,31 @@ export class SystemLimiter {
 	}
 
 	private async learnFromHeaders(observation: Observation, now: number): Promise<void> {
-		const signal = readRateLimit(observation.headers ?? {}, now);
-		const announced = signal.announcedRatePerSecond;
-		if (announced !== undefined && announced !== this.announcedRate) {
-			this.announcedRate = announced;
-			this.rate.adopt(announced * ANNOUNCED_MARGIN);
+		const { announcedRatePerSecond, decision } = readPause(
+			observation.headers ?? {},
+			OVERLOAD.has(observation.kind),
+			now,
+			this.settings.maxRetryAfterMs,
+		);
+		if (announcedRatePerSecond !== undefined && announcedRatePerSecond !== this.announcedRate) {
+			this.announcedRate = announcedRatePerSecond;
+			this.rate.adopt(announcedRatePerSecond * ANNOUNCED_MARGIN);
 		}
-		const pause =
-			OVERLOAD.has(observation.kind) || signal.remaining === 0 ? pauseFrom(signal) : undefined;
-		// "0 left, resets in 0 s" is no pause: pacing waits for the next token instead.
-		if (pause !== undefined && pause > 0) {
-			if (pause > this.settings.maxRetryAfterMs) {
-				await this.store.openCircuit(this.key, {
-					state: 'open',
-					reason: `rate-limited until ${new Date(now + pause).toISOString()}`,
-					cause: 'quota',
-					until: now + pause,
-				});
-				return;
-			}
-			this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+		if (decision.kind === 'quota') {
+			await this.store.openCircuit(this.key, {
+				state: 'open',
+				reason: decision.reason,
+				cause: 'quota',
+				until: decision.until,
+			});
+		} else if (decision.kind === 'pause') {
+			this.pausedUntil = Math.max(this.pausedUntil, decision.until);
 			// Resume paced, not with a burst saved up during the pause: the system's own bucket
 			// refilled too, and a burst would spend it before the rate can be measured.
-			await this.store.pause(this.key, now + pause, this.admitRequest(1));
+			await this.store.pause(this.key, decision.until, this.admitRequest(1));
 			this.rate.onPaused(this.pausedUntil);
-		} else if (signal.remaining !== undefined) {
-			await this.store.capTokens(this.key, signal.remaining, this.admitRequest(1));
+		} else if (decision.kind === 'remaining') {
+			await this.store.capTokens(this.key, decision.remaining, this.admitRequest(1));
 		}
 	}
 
