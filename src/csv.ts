@@ -190,7 +190,9 @@ export async function* readCsvRows(
 		header: true,
 		delimiter,
 		newline,
-		skipEmptyLines: 'greedy',
+		// Blank lines are read (and skipped below) so that they keep their row number: row 5 of
+		// the report is the fifth data row a spreadsheet shows, blank lines included.
+		skipEmptyLines: false,
 		transformHeader: (name) => name.trim(),
 		step(results, parser) {
 			if (!columns) {
@@ -208,6 +210,10 @@ export async function* readCsvRows(
 			const fields = { ...results.data };
 			const extra = (fields as Record<string, unknown>).__parsed_extra;
 			delete (fields as Record<string, unknown>).__parsed_extra;
+			const blank = Object.values(fields as Record<string, unknown>).every(
+				(value) => value === undefined || value === null || String(value).trim() === '',
+			);
+			if (blank && extra === undefined) return; // a blank line: no person, but it has its number
 			const problem = results.errors[0];
 			let error: string | undefined;
 			if (problem?.code === 'MissingQuotes') {

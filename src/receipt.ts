@@ -24,6 +24,8 @@ export interface SystemReceipt {
 	counts: Record<OutcomeStatus, number>;
 	/** The reasons of failed pairs, deduplicated: what to do next. */
 	failures: string[];
+	/** Why pairs were skipped (no id given, a protected user…), deduplicated: what was not checked. */
+	skipped: string[];
 }
 
 export interface GdprReceipt {
@@ -74,6 +76,14 @@ function systemStatus(counts: Record<OutcomeStatus, number>): SystemReceiptStatu
 	return 'skipped';
 }
 
+/** What a system that is not done says in the statement. */
+function unfinished(system: SystemReceipt): string {
+	if (system.status === 'skipped')
+		return `was not checked (${system.skipped[0] ?? 'nothing to send'})`;
+	if (system.status === 'would remove') return 'would remove (dry run: nothing was sent)';
+	return `${system.status} (see its failures)`;
+}
+
 export function buildReceipt(input: ReceiptInput): GdprReceipt {
 	const bySystem = new Map<SystemId, PairOutcome[]>();
 	for (const outcome of input.outcomes) {
@@ -91,15 +101,16 @@ export function buildReceipt(input: ReceiptInput): GdprReceipt {
 			failed: 0,
 		};
 		for (const o of outcomes) counts[o.status]++;
-		const failures = [
-			...new Set(outcomes.filter((o) => o.status === 'failed').map((o) => o.reason)),
+		const reasons = (status: OutcomeStatus): string[] => [
+			...new Set(outcomes.filter((o) => o.status === status).map((o) => o.reason)),
 		];
 		return {
 			system,
 			name: SYSTEMS[system].displayName,
 			status: systemStatus(counts),
 			counts,
-			failures,
+			failures: reasons('failed'),
+			skipped: reasons('skipped'),
 		};
 	});
 	const complete =
@@ -108,7 +119,10 @@ export function buildReceipt(input: ReceiptInput): GdprReceipt {
 	const removedFrom = systems.filter((s) => s.status === 'access removed').map((s) => s.name);
 	const statement = complete
 		? `Access removed${removedFrom.length ? ` from ${removedFrom.join(', ')}` : ''}; no access found in the other systems checked. This confirms the removal of access, not the erasure of data the vendors hold.`
-		: 'Not complete: access could not be removed everywhere (see failures). This receipt must not be sent as confirmation.';
+		: `Not complete: ${systems
+				.filter((s) => s.status !== 'access removed' && s.status !== 'no access found')
+				.map((s) => `${s.name} ${unfinished(s)}`)
+				.join('; ')}. This receipt must not be sent as confirmation.`;
 	return {
 		requestId: input.requestId,
 		receivedAt: input.receivedAt.toISOString(),

@@ -138,6 +138,15 @@ export const properties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Allow / \\ ? # % in IDs For',
+				name: 'unsafePathIdSystems',
+				type: 'multiOptions',
+				options: systemOptions,
+				default: [],
+				description:
+					'IDs that go into a URL path and contain / \\ ? # or % are refused by default: a proxy that decodes them before routing would see another path. Choose the systems whose real IDs contain them (they are then sent percent-encoded).',
+			},
+			{
 				displayName: 'Deletion Threshold',
 				name: 'deletionThreshold',
 				type: 'number',

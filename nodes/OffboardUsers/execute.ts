@@ -38,12 +38,16 @@ interface Options {
 	deletionThreshold?: number;
 	protectedUsers?: string;
 	listSeparator?: string;
+	unsafePathIdSystems?: SystemId[];
 	systemLimits?: { limit?: LimitEntry[] };
 }
 
 function settingsFor(system: SystemId, options: Options): SystemSettings {
+	const request = (options.unsafePathIdSystems ?? []).includes(system)
+		? { request: { allowUnsafePathCharacters: true } }
+		: {};
 	const entry = options.systemLimits?.limit?.find((l) => l.system === system);
-	if (!entry) return {};
+	if (!entry) return request;
 	const maxRate = entry.maxRatePerSecond ? entry.maxRatePerSecond : undefined;
 	return {
 		limits: {
@@ -53,6 +57,7 @@ function settingsFor(system: SystemId, options: Options): SystemSettings {
 			maxRetryAfterMs: entry.maxRetryAfterSeconds * 1000,
 		},
 		retry: { maxAttempts: entry.maxAttempts, requestTimeoutMs: entry.requestTimeoutSeconds * 1000 },
+		...request,
 	};
 }
 
@@ -116,6 +121,7 @@ export async function executeOffboarding(this: IExecuteFunctions): Promise<INode
 			baseUrl: resolved.baseUrl,
 			scopes,
 			ownAccountIds: resolved.ownAccountIds,
+			...(resolved.runtime.request ? { request: resolved.runtime.request } : {}),
 		});
 	}
 

@@ -23,7 +23,7 @@ export const DEFAULT_TOOL_BUDGET_PER_HOUR = 20;
 export function toolDescription(system: SystemId): string {
 	const s = SYSTEMS[system];
 	const scope = s.scopeFields.map((f) => f.label).join(' and ');
-	return `Removes one user from ${s.displayName}${scope ? ` (${scope})` : ''}. The removal is irreversible and takes away the user's access at once. Use only when asked to remove this exact user; at most ${DEFAULT_TOOL_BUDGET_PER_HOUR} removals an hour per credential (configurable), then calls are refused.`;
+	return `Removes one user from ${s.displayName}${scope ? ` (one ${scope}: a single ID, never a list)` : ''}. The removal is irreversible and takes away the user's access at once. Use only when asked to remove this exact user; at most ${DEFAULT_TOOL_BUDGET_PER_HOUR} removals an hour per credential (configurable), counted per removal, then calls are refused whole.`;
 }
 
 export function systemNodeProperties(system: SystemId): INodeProperties[] {
@@ -80,6 +80,14 @@ export function systemNodeProperties(system: SystemId): INodeProperties[] {
 			displayOptions: { show: { resource: ['user'], operation: ['remove'] } },
 			options: [
 				{
+					displayName: 'Allow / \\ ? # % in IDs',
+					name: 'allowUnsafePathCharacters',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to send IDs that contain / \\ ? # or % in the URL path (percent-encoded). Off: they are refused, since a proxy that decodes them before routing would see another path.',
+				},
+				{
 					displayName: 'Dry Run',
 					name: 'dryRun',
 					type: 'boolean',
@@ -109,8 +117,13 @@ export async function executeSystemNode(
 	const options = this.getNodeParameter('options', 0, {}) as {
 		dryRun?: boolean;
 		toolBudgetPerHour?: number;
+		allowUnsafePathCharacters?: boolean;
 	};
-	const resolved = await resolveSystem(this, system, {});
+	const resolved = await resolveSystem(
+		this,
+		system,
+		options.allowUnsafePathCharacters ? { request: { allowUnsafePathCharacters: true } } : {},
+	);
 	const rows: InputRow[] = items.map((_, index) => ({
 		kind: 'person',
 		row: index + 1,
@@ -124,15 +137,6 @@ export async function executeSystemNode(
 			),
 		},
 	}));
-	const asTool = this.isToolExecution() || this.getNode().type.endsWith('Tool');
-	if (asTool && !options.dryRun) {
-		const budget = takeToolBudget(
-			`${system}:${resolved.runtime.credentialKey}`,
-			rows.length,
-			options.toolBudgetPerHour ?? DEFAULT_TOOL_BUDGET_PER_HOUR,
-		);
-		if (!budget.ok) throw new NodeOperationError(this.getNode(), budget.reason);
-	}
 	let run;
 	try {
 		run = await offboard(() => rows, {
@@ -142,9 +146,11 @@ export async function executeSystemNode(
 						system: definition,
 						baseUrl: resolved.baseUrl,
 						scopes: Object.fromEntries(
-							definition.scopeFields.map((f) => [f.key, { field: `scope:${f.key}` }]),
+							// One id per parameter: a list is not split (an AI tool's budget counts pairs).
+							definition.scopeFields.map((f) => [f.key, { field: `scope:${f.key}`, single: true }]),
 						),
 						ownAccountIds: resolved.ownAccountIds,
+						...(resolved.runtime.request ? { request: resolved.runtime.request } : {}),
 					},
 				],
 			},
@@ -160,6 +166,17 @@ export async function executeSystemNode(
 			this.getNode(),
 			error instanceof RunRefusedError ? error.message : (error as Error).message,
 		);
+	}
+	// An AI tool's budget is charged per (user, scope) pair that would send a request, after
+	// planning and before any is sent: a call that would exceed it is refused whole.
+	const asTool = this.isToolExecution() || this.getNode().type.endsWith('Tool');
+	if (asTool && !options.dryRun) {
+		const budget = takeToolBudget(
+			`${system}:${resolved.runtime.credentialKey}`,
+			run.toSend,
+			options.toolBudgetPerHour ?? DEFAULT_TOOL_BUDGET_PER_HOUR,
+		);
+		if (!budget.ok) throw new NodeOperationError(this.getNode(), budget.reason);
 	}
 	const routeErrors = this.getNode().onError === 'continueErrorOutput';
 	const out: INodeExecutionData[] = [];

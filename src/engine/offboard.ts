@@ -50,13 +50,19 @@ export async function offboard(
 ): Promise<Offboarding> {
 	const threshold = options.deletionThreshold ?? DEFAULT_DELETION_THRESHOLD;
 	let toSend = 0;
+	// The plan yields a row's pairs together: people are counted without holding their rows.
+	let people = 0;
+	let lastRow: number | undefined;
 	for await (const step of planRows(rows(), options.plan)) {
 		if (options.signal?.aborted) throw options.signal.reason;
-		if (step.kind === 'send') toSend++;
+		if (step.kind !== 'send') continue;
+		toSend++;
+		if (step.pair.row !== lastRow) people++;
+		lastRow = step.pair.row;
 	}
 	if (toSend > threshold) {
 		throw new RunRefusedError(
-			`This run would remove ${toSend} users, above the deletion threshold of ${threshold}: nothing was sent. Check the input, then raise the threshold or split the batch.`,
+			`This run would send ${toSend} removals (${people} ${people === 1 ? 'person' : 'people'}, one removal per person, system and scope), above the deletion threshold of ${threshold}: nothing was sent. Check the input, then raise the threshold or split the batch.`,
 		);
 	}
 

@@ -4,7 +4,7 @@
  * (`skipped`). Every pair gets exactly one step. Memory is O(distinct pairs): a hash per pair sent.
  */
 import { createHash } from 'node:crypto';
-import { buildRemovalRequest, type RemovalRequest } from '../systems/request';
+import { buildRemovalRequest, type RemovalRequest, type RequestOptions } from '../systems/request';
 import type { SystemDefinition, SystemId } from '../systems/types';
 import {
 	type OutcomeKind,
@@ -24,8 +24,11 @@ import {
 	type ReportPairRow,
 } from './rows';
 
-/** Where a scope id comes from: fixed in the node (one or many), or a row field (one or a list). */
-export type ScopeSource = { fixed: readonly string[] } | { field: string };
+/**
+ * Where a scope id comes from: fixed in the node (one or many), or a row field (one or a list;
+ * `single`: exactly one id, never split — a per-system node's parameter, an AI tool's argument).
+ */
+export type ScopeSource = { fixed: readonly string[] } | { field: string; single?: boolean };
 
 export interface SystemPlan {
 	system: SystemDefinition;
@@ -36,6 +39,7 @@ export interface SystemPlan {
 	scopes: Readonly<Record<string, ScopeSource>>;
 	/** The credential's own account (e.g. Mudbase JWT `sub`): never removed. */
 	ownAccountIds?: readonly string[];
+	request?: RequestOptions;
 }
 
 export interface PlanConfig {
@@ -49,6 +53,23 @@ export interface PlanConfig {
 export type PlanStep =
 	| { kind: 'send'; pair: Pair; request: RemovalRequest }
 	| { kind: 'done'; outcome: PairOutcome };
+
+/** How a refused row's value is shown in its outcome: text as given, cut at 200 characters. */
+const SHOWN_MAX = 200;
+function asShown(raw: unknown): string | undefined {
+	if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
+	const text = String(raw);
+	if (text.trim() === '') return undefined;
+	return text.length > SHOWN_MAX ? `${text.slice(0, SHOWN_MAX)}…` : text;
+}
+
+/** One id, as it is: a value with commas stays one id (and then fails as an id, never fans out). */
+function singleId(name: string, raw: unknown): ReturnType<typeof readList> {
+	const value = readValue(name, raw);
+	if (!value.ok) return value;
+	const id = value.value?.trim();
+	return { ok: true, value: id ? [id] : [] };
+}
 
 /**
  * The key a pair is deduplicated on: short keys as they are, long ones as a 128-bit hash, so memory
@@ -127,13 +148,21 @@ export class Planner {
 		const rowProblem = row.error ?? (readEmailResult.ok ? undefined : readEmailResult.reason);
 		const email = readEmailResult.ok ? readEmailResult.value : undefined;
 
+		// A refused row still shows who it was: the email and ids as the row gave them.
+		const shownEmail = email ?? asShown(fieldValue(row.fields, 'email'));
 		for (const plan of this.config.systems) {
 			const id = plan.system.id;
-			const base = { row: row.row, ...(email !== undefined ? { email } : {}), system: id };
+			const base = {
+				row: row.row,
+				...(shownEmail !== undefined ? { email: shownEmail } : {}),
+				system: id,
+			};
+			const shownUser =
+				asShown(fieldValue(row.fields, plan.userIdField ?? plan.system.userIdField)) ?? '';
 			if (rowProblem) {
 				for (const scope of this.fixedScopesOr(plan)) {
 					yield done(
-						{ ...base, id: nextId(id), scope, userId: '' },
+						{ ...base, id: nextId(id), scope, userId: shownUser },
 						'failed',
 						'invalid_input',
 						`row ${row.row}: ${rowProblem}`,
@@ -156,7 +185,10 @@ export class Planner {
 					scopeValues.push([scopeField.key, source.fixed]);
 					continue;
 				}
-				const list = readList(source.field, fieldValue(row.fields, source.field), this.separator);
+				const raw = fieldValue(row.fields, source.field);
+				const list = source.single
+					? singleId(source.field, raw)
+					: readList(source.field, raw, this.separator);
 				if (!list.ok || list.value.length === 0) {
 					scopeProblem = list.ok
 						? `no ${plan.system.displayName} ${scopeField.label} in column "${source.field}"`
@@ -169,7 +201,7 @@ export class Planner {
 				const reason = `row ${row.row}: ${user.reason}`;
 				for (const scope of this.fixedScopesOr(plan))
 					yield done(
-						{ ...base, id: nextId(id), scope, userId: '' },
+						{ ...base, id: nextId(id), scope, userId: shownUser },
 						'failed',
 						'invalid_input',
 						reason,
@@ -227,7 +259,13 @@ export class Planner {
 
 	/** Checks a pair that has all its ids: safe request, protected, duplicate; else it is sent. */
 	private pairStep(plan: SystemPlan, pair: Pair, email: string | undefined): PlanStep {
-		const built = buildRemovalRequest(plan.system, plan.baseUrl, pair.scope, pair.userId);
+		const built = buildRemovalRequest(
+			plan.system,
+			plan.baseUrl,
+			pair.scope,
+			pair.userId,
+			plan.request,
+		);
 		if (!built.ok) return done(pair, 'failed', 'invalid_input', `row ${pair.row}: ${built.reason}`);
 		const userKey = matchKey(pair.userId);
 		const userId = pair.userId.replace(/^ +| +$/g, '');

@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { redactingTransport } from '../secrets';
 import type { ClassifyOptions } from '../systems/classify';
-import { buildRemovalRequest } from '../systems/request';
+import { buildRemovalRequest, type RequestOptions } from '../systems/request';
 import type { SystemDefinition, SystemId, Verdict } from '../systems/types';
 import type { Transport, TransportError } from '../transport/types';
 import { sendRemoval } from './attempt';
@@ -39,6 +39,7 @@ export interface SystemRuntime {
 	/** The credential can be refreshed on a 401 (Mudbase login): the refresh gate applies. */
 	refreshableCredential?: boolean;
 	classify?: ClassifyOptions;
+	request?: RequestOptions;
 }
 
 export interface RunOptions {
@@ -146,7 +147,13 @@ export function runRemovals(
 		if (!runtime) {
 			return finish('not_configured', 'failed', `${pair.system} is not configured for this run`);
 		}
-		const built = buildRemovalRequest(runtime.system, runtime.baseUrl, pair.scope, pair.userId);
+		const built = buildRemovalRequest(
+			runtime.system,
+			runtime.baseUrl,
+			pair.scope,
+			pair.userId,
+			runtime.request,
+		);
 		if (!built.ok) return finish('invalid_input', 'failed', built.reason);
 
 		const limiter = await limiterOf(runtime);

@@ -4,6 +4,7 @@ import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-work
 import { sleep } from 'n8n-workflow';
 import type { Clock } from '../engine/clock';
 import { DEFAULT_LIMITS, type LimitSettings } from '../engine/limiter';
+import type { RequestOptions } from '../systems/request';
 import type { CredentialPlacement } from '../engine/offboard';
 import { DEFAULT_RETRY, type RetrySettings } from '../engine/retry';
 import type { SystemRuntime } from '../engine/run';
@@ -49,6 +50,7 @@ export const n8nClock: Clock = {
 export interface SystemSettings {
 	limits?: Partial<LimitSettings>;
 	retry?: Partial<RetrySettings>;
+	request?: RequestOptions;
 }
 
 export interface ResolvedSystem {
@@ -95,6 +97,7 @@ export async function resolveSystem(
 			),
 		},
 		retry: { ...DEFAULT_RETRY, ...settings.retry },
+		...(settings.request ? { request: settings.request } : {}),
 		refreshableCredential: system === 'mudbase',
 	};
 	const resolved: ResolvedSystem = {

@@ -1,6 +1,11 @@
 /** Builds a system's removal request from validated, percent-encoded ids, and checks its shape. */
 import type { HttpMethod } from '../transport/types';
 import { checkId } from './ids';
+
+export interface RequestOptions {
+	/** The system's real ids contain `/ \\ ? # %`: send them percent-encoded instead of refusing them. */
+	allowUnsafePathCharacters?: boolean;
+}
 import type { SystemDefinition } from './types';
 
 export interface RemovalRequest {
@@ -62,17 +67,32 @@ export function buildRemovalRequest(
 	baseUrl: string,
 	scope: Record<string, unknown>,
 	rawUserId: unknown,
+	options: RequestOptions = {},
 ): Built<RemovalRequest> {
 	const base = cachedBase(baseUrl, system.displayName);
 	if (!base.ok) return base;
 
+	const place = (key: string): { inPath: boolean; allowUnsafePathCharacters?: boolean } => ({
+		inPath: system.path.includes(`{${key}}`),
+		allowUnsafePathCharacters: options.allowUnsafePathCharacters,
+	});
 	const values: Record<string, string> = {};
 	for (const field of system.scopeFields) {
-		const checked = checkId(scope[field.key], `${system.displayName} ${field.label}`, field.rule);
+		const checked = checkId(
+			scope[field.key],
+			`${system.displayName} ${field.label}`,
+			field.rule,
+			place(field.key),
+		);
 		if (!checked.ok) return checked;
 		values[field.key] = checked.value;
 	}
-	const user = checkId(rawUserId, `${system.displayName} ${system.userIdLabel}`, system.userIdRule);
+	const user = checkId(
+		rawUserId,
+		`${system.displayName} ${system.userIdLabel}`,
+		system.userIdRule,
+		place('userId'),
+	);
 	if (!user.ok) return user;
 	values.userId = user.value;
 

@@ -121,7 +121,7 @@ describe('GDPR erasure webhook in real n8n', () => {
 			'row 1: Ejento user id must be a positive whole number without leading zeros (got "007")',
 		]);
 		expect(receipt.statement).toBe(
-			'Not complete: access could not be removed everywhere (see failures). This receipt must not be sent as confirmation.',
+			'Not complete: Ejento failed (see its failures). This receipt must not be sent as confirmation.',
 		);
 		expect(fx.sandbox.isDemoMember('flashback', subject.flashbackUserId)).toBe(false);
 		expect(fx.sandbox.isDemoMember('ejento', subject.ejentoUserId)).toBe(true);

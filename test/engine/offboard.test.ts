@@ -45,7 +45,7 @@ describe('offboard', () => {
 		}).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(RunRefusedError);
 		expect((error as Error).message).toBe(
-			'This run would remove 12 users, above the deletion threshold of 10: nothing was sent. Check the input, then raise the threshold or split the batch.',
+			'This run would send 12 removals (12 people, one removal per person, system and scope), above the deletion threshold of 10: nothing was sent. Check the input, then raise the threshold or split the batch.',
 		);
 		expect(flashback.sent).toHaveLength(0);
 	});

@@ -49,19 +49,21 @@ const FAST = fastLimits({ maxConcurrency: 8, ratePerSecond: 200, requestTimeoutS
 type Expect = 'nf' | 'rm' | '422' | 'ref' | 'skip';
 const TEXT_ID: Expect[] = ['nf', '422', 'ref', 'nf', 'nf']; // PA, PB, EJ, FB, MB
 const NEVER: Expect[] = ['ref', 'ref', 'ref', 'ref', 'ref'];
+/** `/ \\ ? # %`: refused where the id goes into a URL path (PA, FB), sent where it goes in a body (PB, MB). */
+const PATH_UNSAFE: Expect[] = ['ref', '422', 'ref', 'ref', 'nf'];
 
 const TEN_KB = 'k'.repeat(10_240);
 const FORMULA = '=HYPERLINK("http://evil.example/x","click")';
 
 const ID_CASES: Array<[label: string, value: string | null, expected: Expect[]]> = [
-	['parent segment', '../victim', TEXT_ID],
-	['trailing parent', 'victim/..', TEXT_ID],
-	['deep traversal', 'x/../../victim', TEXT_ID],
-	['encoded dots', '%2e%2e', TEXT_ID],
-	['encoded slash', '%2Fvictim', TEXT_ID],
-	['slash and query', 'a/b?c', TEXT_ID],
-	['query', 'victim?x=1', TEXT_ID],
-	['fragment', 'victim#x', TEXT_ID],
+	['parent segment', '../victim', PATH_UNSAFE],
+	['trailing parent', 'victim/..', PATH_UNSAFE],
+	['deep traversal', 'x/../../victim', PATH_UNSAFE],
+	['encoded dots', '%2e%2e', PATH_UNSAFE],
+	['encoded slash', '%2Fvictim', PATH_UNSAFE],
+	['slash and query', 'a/b?c', PATH_UNSAFE],
+	['query', 'victim?x=1', PATH_UNSAFE],
+	['fragment', 'victim#x', PATH_UNSAFE],
 	['inner space', 'vic tim', TEXT_ID],
 	['surrounding spaces (trimmed)', '  trimmed_target  ', ['rm', '422', 'ref', 'rm', 'rm']],
 	['dot', '.', NEVER],
@@ -80,8 +82,10 @@ const ID_CASES: Array<[label: string, value: string | null, expected: Expect[]]>
 	['exponent', '1e3', TEXT_ID],
 	['2^53 + 1', '9007199254740993', TEXT_ID],
 	['negative', '-5', TEXT_ID],
-	['email with + and %', 'a+b%c@example.com', ['rm', '422', 'ref', 'nf', 'nf']],
-	['formula', FORMULA, TEXT_ID],
+	['backslash', 'a\\b', PATH_UNSAFE],
+	['email with + and %', 'a+b%c@example.com', PATH_UNSAFE],
+	['email with + . -', 'a.b+c-d@example.com', TEXT_ID],
+	['formula (its URL has /: refused in a path)', FORMULA, PATH_UNSAFE],
 ];
 
 /** The id a recorded request carried: the last path segment, or the body's id field. */
@@ -165,7 +169,7 @@ describe('hostile ids, one table through the node and all five systems', () => {
 		// Refused ids name their reason; each system received exactly the ids it was sent, once each.
 		for (const r of results.filter((x) => code(x) === 'ref'))
 			expect(r.reason).toMatch(
-				/"\.\.?" is not an id|control character|lone surrogate|longer than 1024|positive whole number/,
+				/"\.\.?" is not an id|control character|lone surrogate|longer than 1024|positive whole number|unsafe in a URL path/,
 			);
 		for (const [index, system] of SYSTEM_IDS.entries()) {
 			const expectedIds = ID_CASES.filter(([, , e]) => ['nf', 'rm', '422'].includes(e[index])).map(
@@ -196,9 +200,47 @@ describe('hostile ids, one table through the node and all five systems', () => {
 			paTrimmed: false,
 			fbTrimmed: false,
 			mbTrimmed: false,
-			paPlus: false,
+			paPlus: true, // its email holds a %: refused unless the option allows it (next test)
 			bystander: [true, true, true, true, true],
 		});
+	});
+
+	it('sends an id with / ? # % percent-encoded for a system the user allows it for, and only that one', async () => {
+		sandbox.productAccess.addMember(DEMO_SCOPES.productAccess.productId, {
+			id: 'pa_plus',
+			email: 'a+b%c@example.com',
+			name: 'Plus',
+		});
+		const { outputs } = await runNode({
+			nodeType: new OffboardUsers(),
+			credentialTypes: CREDENTIAL_TYPES,
+			credentials: sandboxCredentials(sandbox),
+			items: [
+				{
+					json: {
+						email: 'a+b%c@example.com',
+						productAccessUser: 'a+b%c@example.com',
+						flashbackUserId: 'a%b',
+					},
+				},
+			],
+			parameters: offboardParameters({
+				systems: ['productAccess', 'flashback'],
+				options: { ...FAST, unsafePathIdSystems: ['productAccess'] },
+			}) as never,
+		});
+		const results = outputs[0].map((item) => item.json);
+		expect(results.map((r) => [r.system, r.status, r.attempts]).sort()).toEqual([
+			['flashback', 'failed', 0],
+			['productAccess', 'removed', 1],
+		]);
+		expect(sandbox.productAccess.removalRequests().map((r) => r.rawUrl.split('/').pop())).toEqual([
+			'a%2Bb%25c%40example.com',
+		]);
+		expect(sandbox.flashback.removalRequests()).toEqual([]);
+		expect(sandbox.productAccess.isMember(DEMO_SCOPES.productAccess.productId, 'pa_plus')).toBe(
+			false,
+		);
 	});
 });
 
@@ -277,8 +319,10 @@ const CSV_CASES: CsvCase[] = [
 				`${CSV_COLUMNS.join(',')}\r\nf@example.com,"${FORMULA.replaceAll('"', '""')}",+pb,-1,=fb,@mb\r\n` +
 					`"${FORMULA.replaceAll('"', '""')}",pa_user_1,,,fb_user_1,\r\n`,
 			),
-		// Row 2: a formula where the email belongs is not an email address: the row fails everywhere.
-		expected: { rows: ['not_found failed failed not_found not_found', ALL('failed')] },
+		// Row 1: the Product Access formula holds a URL (/ in a path: refused, sent nowhere); the
+		// others are sent as ids. Row 2: a formula where the email belongs is not an email address:
+		// the row fails everywhere.
+		expected: { rows: ['failed failed failed not_found not_found', ALL('failed')] },
 		gone: [],
 	},
 	{

@@ -287,7 +287,7 @@ describe('Offboard Users in WorkflowExecute', () => {
 		for (const person of people) sandbox.addPerson(person);
 		const { run, outputs } = await offboardUsers(people, { options: { deletionThreshold: 10 } });
 		expect(run.data.resultData.error?.message).toBe(
-			'This run would remove 15 users, above the deletion threshold of 10: nothing was sent. Check the input, then raise the threshold or split the batch.',
+			'This run would send 15 removals (3 people, one removal per person, system and scope), above the deletion threshold of 10: nothing was sent. Check the input, then raise the threshold or split the batch.',
 		);
 		expect(outputs).toEqual([]);
 		expect(removalRequests()).toBe(0);

@@ -358,7 +358,7 @@ describe('safety rails: what they protect gets no request', () => {
 			observed: `${result.summary.runError ? 'run refused' : 'ran'} · ${sent} removal requests`,
 		});
 		expect(result.summary.runError).toBe(
-			'This run would remove 15 users, above the deletion threshold of 14: nothing was sent. Check the input, then raise the threshold or split the batch.',
+			'This run would send 15 removals (3 people, one removal per person, system and scope), above the deletion threshold of 14: nothing was sent. Check the input, then raise the threshold or split the batch.',
 		);
 		expect(sent).toBe(0);
 	});
@@ -442,5 +442,57 @@ describe('safety rails: what they protect gets no request', () => {
 		);
 		expect(sent).toBe(2);
 		expect(sandbox.isDemoMember('flashback', ids[2])).toBe(true);
+	});
+
+	it('a tool call charges its budget per pair after planning: a workspace list is one id, a call over budget is refused whole', async () => {
+		const ids = PEOPLE.map((p) => p.flashbackUserId);
+		const asTool = () => {
+			const node = new Flashback();
+			node.description = { ...node.description, name: `${node.description.name}Tool` };
+			return node;
+		};
+		const call = (userIds: string[], workspaceId: string) =>
+			runNode({
+				nodeType: asTool(),
+				credentialTypes: CREDENTIAL_TYPES,
+				credentials: {
+					flashbackApi: sandboxCredentials(sandbox).flashbackApi as ICredentialDataDecryptedObject,
+				},
+				items: userIds.map((userId) => ({ json: { userId } })),
+				parameters: {
+					resource: 'user',
+					operation: 'remove',
+					workspaceId,
+					userId: '={{ $json.userId }}',
+					options: { toolBudgetPerHour: 2 },
+				} as never,
+			});
+		// Five workspaces in one argument: one id (Flashback: an unknown workspace), never five removals.
+		const listed = await call([ids[0]], 'w1,w2,w3,w4,w5');
+		const afterList = sandbox.flashback.removalRequests().length;
+		// Three users in one call with one removal left: refused whole, nothing sent.
+		const overBudget = await call(ids.slice(0, 3), DEMO_SCOPES.flashback.workspaceId);
+		const sent = sandbox.flashback.removalRequests().length;
+		recordReliability({
+			table: 'Safety rails',
+			case: 'Flashback tool, budget 2/hour: workspace "w1,w2,w3,w4,w5", then a call for 3 users',
+			expected:
+				'the list is one workspace id: 1 request, failed · the 3-user call refused whole · 1 request in all',
+			observed: `${afterList} request(s) for the list, ${String(listed.outputs[0]?.[0]?.json.status)} · 3-user call ${overBudget.run.data.resultData.error ? 'refused' : 'ran'} · ${sent} request(s) in all`,
+		});
+		expect(afterList).toBe(1);
+		expect(listed.outputs[0].map((i) => i.json.status)).toEqual(['failed']);
+		expect(sandbox.flashback.removalRequests()[0].rawUrl).toBe(
+			`/workspace/w1%2Cw2%2Cw3%2Cw4%2Cw5/users/${ids[0]}`,
+		);
+		expect(overBudget.run.data.resultData.error?.message).toMatch(
+			/^Tool removal budget reached: 1 of 2 removals used in the last hour with this credential \(this call asks for 3\)\. Nothing was sent;/,
+		);
+		expect(sent).toBe(1);
+		expect(ids.slice(0, 3).map((id) => sandbox.isDemoMember('flashback', id))).toEqual([
+			true,
+			true,
+			true,
+		]);
 	});
 });

@@ -30,11 +30,19 @@ describe('readCsvRows', () => {
 		['semicolon, CRLF', 'email;flashbackUserId\r\na@x.io;"fb ""1"""\r\nb@x.io;"line\nbreak"\r\n'],
 		['tab', 'email\tflashbackUserId\na@x.io\t"fb ""1"""\nb@x.io\t"line\nbreak"'],
 		[
-			'UTF-8 BOM, padded header, blank lines',
-			'\ufeff email , flashbackUserId\n\na@x.io,"fb ""1"""\n\nb@x.io,"line\nbreak"\n\n',
+			'UTF-8 BOM, padded header',
+			'\ufeff email , flashbackUserId\na@x.io,"fb ""1"""\nb@x.io,"line\nbreak"\n',
 		],
 	])('reads %s', async (_, text) => {
 		expect(await read(text)).toEqual(EXPECTED);
+	});
+
+	it('numbers rows as a spreadsheet shows them: a blank line keeps its number, and is no person', async () => {
+		const text = 'email,flashbackUserId\n\na@x.io,"fb ""1"""\n \t \nb@x.io,"line\nbreak"\n,\n\n';
+		expect(await read(text)).toEqual([
+			{ ...EXPECTED[0], row: 2 },
+			{ ...EXPECTED[1], row: 4 },
+		]);
 	});
 
 	it('reads a file fed one byte at a time, multi-byte characters split across chunks', async () => {

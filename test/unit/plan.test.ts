@@ -137,6 +137,26 @@ describe('plan', () => {
 		]);
 	});
 
+	it('a refused row still shows who it was: its email and user id as the row gave them', async () => {
+		const steps = await plan(
+			[
+				person(2, { email: 'not-an-email', flashbackUserId: 'fb2' }),
+				person(3, { email: 'c@x.io', flashbackUserId: '..' }),
+				person(4, { email: 'x'.repeat(300), flashbackUserId: 'fb4' }),
+			],
+			{ systems: [systemPlan('flashback')] },
+		);
+		expect(
+			steps.map((s) =>
+				s.kind === 'done' ? [s.outcome.row, s.outcome.email, s.outcome.userId] : [],
+			),
+		).toEqual([
+			[2, 'not-an-email', 'fb2'],
+			[3, 'c@x.io', '..'],
+			[4, `${'x'.repeat(200)}…`, 'fb4'],
+		]);
+	});
+
 	it('reads field names case-insensitively and numbers as text', async () => {
 		const steps = await plan([person(1, { EjentoUserID: 16, Email: 'a@x.io' })], {
 			systems: [systemPlan('ejento')],

@@ -56,6 +56,7 @@ describe('GDPR receipt', () => {
 					status: 'no access found',
 					counts: { removed: 0, not_found: 1, would_remove: 0, skipped: 0, failed: 0 },
 					failures: [],
+					skipped: [],
 				},
 				{
 					system: 'flashback',
@@ -63,6 +64,7 @@ describe('GDPR receipt', () => {
 					status: 'access removed',
 					counts: { removed: 1, not_found: 0, would_remove: 0, skipped: 0, failed: 0 },
 					failures: [],
+					skipped: [],
 				},
 				{
 					system: 'mudbase',
@@ -70,6 +72,7 @@ describe('GDPR receipt', () => {
 					status: 'access removed',
 					counts: { removed: 1, not_found: 0, would_remove: 0, skipped: 0, failed: 0 },
 					failures: [],
+					skipped: [],
 				},
 			],
 			complete: true,
@@ -98,7 +101,34 @@ describe('GDPR receipt', () => {
 			failures: ['Ejento rejected the credential (401: x): check the token or API key'],
 		});
 		expect(receipt.statement).toBe(
-			'Not complete: access could not be removed everywhere (see failures). This receipt must not be sent as confirmation.',
+			'Not complete: Ejento failed (see its failures). This receipt must not be sent as confirmation.',
+		);
+	});
+
+	it('names the systems it could not check, and why, when the subject has no id for them', () => {
+		const receipt = buildReceipt({
+			requestId: 'req-3',
+			receivedAt: new Date('2026-11-27T00:00:00Z'),
+			completedAt: new Date('2026-11-27T00:00:01Z'),
+			outcomes: [
+				outcome('flashback', 'removed'),
+				outcome('ejento', 'not_found'),
+				outcome('mudbase', 'skipped', 'row 1 has no mudbaseUserId: nothing to remove in Mudbase'),
+				outcome(
+					'productBridge',
+					'skipped',
+					'row 1 has no productBridgeUserId: nothing to remove in ProductBridge',
+				),
+			],
+		});
+		expect(receipt.complete).toBe(false);
+		expect(receipt.systems.find((s) => s.system === 'mudbase')).toMatchObject({
+			status: 'skipped',
+			failures: [],
+			skipped: ['row 1 has no mudbaseUserId: nothing to remove in Mudbase'],
+		});
+		expect(receipt.statement).toBe(
+			'Not complete: ProductBridge was not checked (row 1 has no productBridgeUserId: nothing to remove in ProductBridge); Mudbase was not checked (row 1 has no mudbaseUserId: nothing to remove in Mudbase). This receipt must not be sent as confirmation.',
 		);
 	});
 

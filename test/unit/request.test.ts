@@ -9,13 +9,13 @@ describe('buildRemovalRequest', () => {
 				productAccess,
 				'https://pa.test/api/v1/products/',
 				{ productId: 'p1' },
-				'a+b%c@x.io',
+				'a.b+c-d@x.io',
 			),
 		).toEqual({
 			ok: true,
 			value: {
 				method: 'DELETE',
-				url: 'https://pa.test/api/v1/products/p1/users/a%2Bb%25c%40x.io',
+				url: 'https://pa.test/api/v1/products/p1/users/a.b%2Bc-d%40x.io',
 				headers: {},
 			},
 		});
@@ -78,10 +78,49 @@ describe('buildRemovalRequest', () => {
 		['%2e%2e', 'https://fb.test/workspace/ws/users/%252e%252e'],
 		['%2F', 'https://fb.test/workspace/ws/users/%252F'],
 		['x#y', 'https://fb.test/workspace/ws/users/x%23y'],
-		['Zoë', 'https://fb.test/workspace/ws/users/Zo%C3%AB'],
-	])('keeps the hostile id %j inside its own path segment', (id, url) => {
-		const built = buildRemovalRequest(flashback, 'https://fb.test', { workspaceId: 'ws' }, id);
-		expect(built).toEqual({ ok: true, value: { method: 'DELETE', url, headers: {} } });
+		['a\\b', 'https://fb.test/workspace/ws/users/a%5Cb'],
+	])(
+		'refuses %j in a path by default, and keeps it inside its own segment when allowed',
+		(id, url) => {
+			const refused = buildRemovalRequest(flashback, 'https://fb.test', { workspaceId: 'ws' }, id);
+			expect(refused).toEqual({
+				ok: false,
+				reason: `Flashback user id "${id}" contains / \\ ? # or %, which would be unsafe in a URL path (a proxy that decodes it would see another path): not sent. If this system's ids really contain them, allow them in the node's options`,
+			});
+			const allowed = buildRemovalRequest(flashback, 'https://fb.test', { workspaceId: 'ws' }, id, {
+				allowUnsafePathCharacters: true,
+			});
+			expect(allowed).toEqual({ ok: true, value: { method: 'DELETE', url, headers: {} } });
+		},
+	);
+
+	it('refuses path characters in scope ids too, and never restricts ids sent in a JSON body', () => {
+		expect(
+			buildRemovalRequest(mudbase, 'https://mb.test', { projectId: 'p/1', chatId: 'c' }, 'u'),
+		).toMatchObject({
+			ok: false,
+			reason: expect.stringMatching(/^Mudbase project id "p\/1" contains/),
+		});
+		expect(
+			buildRemovalRequest(mudbase, 'https://mb.test', { projectId: 'p', chatId: 'c' }, 'u/../x%'),
+		).toMatchObject({ ok: true, value: { body: { userId: 'u/../x%' } } });
+		expect(buildRemovalRequest(productBridge, 'https://pb.test', {}, 'a/b?c#d%')).toMatchObject({
+			ok: true,
+			value: { body: { user_id: 'a/b?c#d%' } },
+		});
+	});
+
+	it('keeps unicode inside its own path segment', () => {
+		expect(buildRemovalRequest(flashback, 'https://fb.test', { workspaceId: 'ws' }, 'Zoë')).toEqual(
+			{
+				ok: true,
+				value: {
+					method: 'DELETE',
+					url: 'https://fb.test/workspace/ws/users/Zo%C3%AB',
+					headers: {},
+				},
+			},
+		);
 	});
 
 	it('refuses ids that can never be valid, naming the system and the field', () => {
