@@ -347,6 +347,27 @@ describe('secrets under every kind of failure (all five credential types)', () =
 	);
 });
 
+/** The Flashback node as an AI agent's tool (n8n names it so), with a budget of 2 removals an hour. */
+function callFlashbackTool(userIds: string[], workspaceId: string) {
+	const node = new Flashback();
+	node.description = { ...node.description, name: `${node.description.name}Tool` };
+	return runNode({
+		nodeType: node,
+		credentialTypes: CREDENTIAL_TYPES,
+		credentials: {
+			flashbackApi: sandboxCredentials(sandbox).flashbackApi as ICredentialDataDecryptedObject,
+		},
+		items: userIds.map((userId) => ({ json: { userId } })),
+		parameters: {
+			resource: 'user',
+			operation: 'remove',
+			workspaceId,
+			userId: '={{ $json.userId }}',
+			options: { toolBudgetPerHour: 2 },
+		} as never,
+	});
+}
+
 describe('safety rails: what they protect gets no request', () => {
 	it('the deletion threshold refuses the run before any call', async () => {
 		const result = await offboard({ nodeOptions: { deletionThreshold: 14 } });
@@ -405,28 +426,8 @@ describe('safety rails: what they protect gets no request', () => {
 
 	it("the per-system node's tool budget refuses removals beyond it before any call", async () => {
 		const ids = PEOPLE.map((p) => p.flashbackUserId);
-		// Named as n8n names a node used as an AI agent's tool: the budget applies to tools only.
-		const asTool = () => {
-			const node = new Flashback();
-			node.description = { ...node.description, name: `${node.description.name}Tool` };
-			return node;
-		};
 		const call = (userIds: string[]) =>
-			runNode({
-				nodeType: asTool(),
-				credentialTypes: CREDENTIAL_TYPES,
-				credentials: {
-					flashbackApi: sandboxCredentials(sandbox).flashbackApi as ICredentialDataDecryptedObject,
-				},
-				items: userIds.map((userId) => ({ json: { userId } })),
-				parameters: {
-					resource: 'user',
-					operation: 'remove',
-					...DEMO_SCOPES.flashback,
-					userId: '={{ $json.userId }}',
-					options: { toolBudgetPerHour: 2 },
-				} as never,
-			});
+			callFlashbackTool(userIds, DEMO_SCOPES.flashback.workspaceId);
 		const first = await call(ids.slice(0, 2));
 		const second = await call(ids.slice(2));
 		const sent = sandbox.flashback.removalRequests().length;
@@ -446,27 +447,7 @@ describe('safety rails: what they protect gets no request', () => {
 
 	it('a tool call charges its budget per pair after planning: a workspace list is one id, a call over budget is refused whole', async () => {
 		const ids = PEOPLE.map((p) => p.flashbackUserId);
-		const asTool = () => {
-			const node = new Flashback();
-			node.description = { ...node.description, name: `${node.description.name}Tool` };
-			return node;
-		};
-		const call = (userIds: string[], workspaceId: string) =>
-			runNode({
-				nodeType: asTool(),
-				credentialTypes: CREDENTIAL_TYPES,
-				credentials: {
-					flashbackApi: sandboxCredentials(sandbox).flashbackApi as ICredentialDataDecryptedObject,
-				},
-				items: userIds.map((userId) => ({ json: { userId } })),
-				parameters: {
-					resource: 'user',
-					operation: 'remove',
-					workspaceId,
-					userId: '={{ $json.userId }}',
-					options: { toolBudgetPerHour: 2 },
-				} as never,
-			});
+		const call = callFlashbackTool;
 		// Five workspaces in one argument: one id (Flashback: an unknown workspace), never five removals.
 		const listed = await call([ids[0]], 'w1,w2,w3,w4,w5');
 		const afterList = sandbox.flashback.removalRequests().length;
