@@ -32,6 +32,7 @@ import { FairQueue, type Waiter } from './limits/fairQueue';
 import { readPause } from './limits/pause';
 import type { Observation } from './limits/observation';
 import { type AdmitRequest, type LimitStore, MemoryLimitStore } from './limits/store';
+import { OVERLOAD_KINDS } from './retry';
 
 export type { Observation } from './limits/observation';
 
@@ -88,12 +89,6 @@ const MIN_RATE = 0.1;
 const RATE_BOUND_MS = 1_000;
 /** Timer lag the bucket absorbs without losing rate: it holds one token plus this much of the rate. */
 const LAG_ALLOWANCE_S = 0.05;
-
-/** Answers that slow the system down and are retried; never server trouble. */
-const OVERLOAD: ReadonlySet<Observation['kind']> = new Set<Observation['kind']>([
-	'rate_limited',
-	'overloaded',
-]);
 
 export class SystemLimiter {
 	private settings: LimitSettings;
@@ -334,7 +329,7 @@ export class SystemLimiter {
 	): void {
 		const { kind } = observation;
 		if (kind === 'transport_error') return;
-		if (OVERLOAD.has(kind)) {
+		if (OVERLOAD_KINDS.has(kind)) {
 			if (observation.concurrencyLimited)
 				this.concurrency.onConcurrencyOverload(now, sent.inFlight);
 			else this.rate.onRateLimited(now, sent.sentAt);
@@ -347,7 +342,7 @@ export class SystemLimiter {
 	private async learnFromHeaders(observation: Observation, now: number): Promise<void> {
 		const { announcedRatePerSecond, decision } = readPause(
 			observation.headers ?? {},
-			OVERLOAD.has(observation.kind),
+			OVERLOAD_KINDS.has(observation.kind),
 			now,
 			this.settings.maxRetryAfterMs,
 		);

@@ -40,15 +40,17 @@ export const RETRIED_KINDS: ReadonlySet<VerdictKind> = new Set<VerdictKind>([
 ]);
 
 /** Answers that ask the client to slow down: retried, and not counted against `maxAttempts` at first. */
-export const OVERLOAD_KINDS: ReadonlySet<VerdictKind> = new Set<VerdictKind>([
+export const OVERLOAD_KINDS: ReadonlySet<string> = new Set<VerdictKind>([
 	'rate_limited',
 	'overloaded',
 ]);
 
-/** Answers that say nothing about the scope: the scope's probe goes on (see `scopeGate.ts`). */
-export const INCONCLUSIVE_KINDS: ReadonlySet<VerdictKind | 'transport_error'> = new Set<
-	VerdictKind | 'transport_error'
->([
+/**
+ * Answers that say nothing about the request itself — neither whether the credential was accepted
+ * nor whether the scope exists: they may come from in front of the system's checks (a proxy, a
+ * limiter) or never arrived. The credential and scope probes go on after them.
+ */
+export const INCONCLUSIVE_KINDS: ReadonlySet<string> = new Set<VerdictKind | 'transport_error'>([
 	'rate_limited',
 	'overloaded',
 	'server_error',

@@ -159,8 +159,7 @@ export function runRemovals(
 		const limiter = await limiterOf(runtime);
 		const transport = transportOf(runtime);
 		const counters = statsOf(pair.system);
-		const { retry } = runtime;
-		const { system, classify } = runtime;
+		const { retry, system, classify } = runtime;
 		const name = system.displayName;
 		const request = built.value;
 		/** Requests that count against `retry.maxAttempts` (overload answers at first do not). */
@@ -195,7 +194,7 @@ export function runRemovals(
 				: uncertain.lost
 					? ' An earlier attempt may have removed the user (its answer was lost); run again to confirm.'
 					: ' An earlier attempt may have removed the user (its answer did not say whether it acted); run again to confirm.';
-			const slowDown = OVERLOAD_KINDS.has(base.kind as never)
+			const slowDown = OVERLOAD_KINDS.has(base.kind)
 				? ` (still asking to slow down after ${attempts} requests)`
 				: '';
 			return finish(base.kind, 'failed', `${base.reason}${slowDown}${suffix}`, {

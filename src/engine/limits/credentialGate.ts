@@ -5,17 +5,8 @@
  * on a 401 (a JWT login), the gate lets exactly one request through that may refresh it, since n8n
  * refreshes per request with no single-flight. Per process.
  */
+import { INCONCLUSIVE_KINDS } from '../retry';
 import type { Observation } from './observation';
-
-/** Answers that say nothing about whether the credential was accepted. */
-const INCONCLUSIVE_FOR_AUTH: ReadonlySet<Observation['kind']> = new Set<Observation['kind']>([
-	'transport_error',
-	'server_error',
-	'rate_limited',
-	'overloaded',
-	'request_timeout',
-	'malformed_success',
-]);
 
 /** A 401 that survives this many refreshes in a row means the credential itself is refused. */
 const REFRESHES_BEFORE_CIRCUIT = 2;
@@ -84,7 +75,7 @@ export class CredentialGate {
 		} else if (wasProbe && this.state === 'probing') {
 			// Only an answer the system gave after checking the token proves it works; a 5xx, 429 or
 			// lost answer may come from in front of the auth check, so the next request probes again.
-			this.state = INCONCLUSIVE_FOR_AUTH.has(kind) ? 'probe-needed' : 'open';
+			this.state = INCONCLUSIVE_KINDS.has(kind) ? 'probe-needed' : 'open';
 			if (this.state === 'open') this.refreshesRejected = 0;
 		}
 		return verdict;
