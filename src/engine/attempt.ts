@@ -1,7 +1,7 @@
 /** One removal request for one (row, system, scope) pair: send, classify. No retries here. */
 import { redactingTransport } from '../secrets';
 import { type ClassifyOptions, classifyResponse } from '../systems/classify';
-import { buildRemovalRequest, type RemovalRequest } from '../systems/request';
+import { buildRemovalRequest, type RemovalRequest, type RequestOptions } from '../systems/request';
 import type { SystemDefinition, Verdict } from '../systems/types';
 import { type HttpResponse, type Transport, TransportError } from '../transport/types';
 
@@ -46,6 +46,7 @@ export interface AttemptInput {
 	/** Every secret value that could come back in a vendor answer (token, api key, password). */
 	secrets: () => readonly string[];
 	classify?: ClassifyOptions;
+	request?: RequestOptions;
 }
 
 export type AttemptResult =
@@ -56,7 +57,13 @@ export type AttemptResult =
 
 /** Build, send once, classify: a single removal without the engine's limits and retries. */
 export async function attemptRemoval(input: AttemptInput): Promise<AttemptResult> {
-	const built = buildRemovalRequest(input.system, input.baseUrl, input.scope, input.userId);
+	const built = buildRemovalRequest(
+		input.system,
+		input.baseUrl,
+		input.scope,
+		input.userId,
+		input.request,
+	);
 	if (!built.ok) return { sent: false, reason: built.reason };
 	const request = built.value;
 	const result = await sendRemoval(

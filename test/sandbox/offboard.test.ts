@@ -154,10 +154,13 @@ describe('a 10-row leavers CSV over the sandbox', () => {
 			'3:removed': 5,
 			'4:skipped': 5,
 			'5:skipped': 4,
-			'5:not_found': 1,
+			'5:failed': 1, // the path-like Flashback id: refused before any request
 			'6:removed': 1,
 			'6:skipped': 4,
 		});
+		const hostile = outcomes.find((o) => o.row === 5 && o.system === 'flashback');
+		expect(hostile).toMatchObject({ status: 'failed', kind: 'invalid_input', attempts: 0 });
+		expect(hostile?.reason).toMatch(/would be unsafe in a URL path/);
 		expect(sandbox.flashback.isMember('ws_demo', 'fb_user_5')).toBe(true);
 		expect(sandbox.flashback.isMember('ws_demo', people[1].flashbackUserId)).toBe(true);
 		expect(sandbox.flashback.unmatchedRequests()).toEqual([]);

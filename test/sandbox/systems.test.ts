@@ -50,18 +50,29 @@ describe('Product Access', () => {
 		});
 	});
 
-	it('removes a user by an email with + and %, encoded into the path', async () => {
+	it('removes a user by an email with + and % (% allowed by the option), encoded into the path', async () => {
 		sandbox.productAccess.addMember(pa.productId, {
 			id: 'pa_2',
 			email: 'a+b%c@example.com',
 			name: 'Two',
 		});
+		const client = demoClient(sandbox, 'productAccess');
+		// By default a % in a path id is refused before any request (DESIGN §2).
+		const before = sandbox.productAccess.removalRequests().length;
+		expect(
+			await removeWith(sandbox, 'productAccess', client, pa, ' A+B%C@example.com '),
+		).toMatchObject({
+			sent: false,
+		});
+		expect(sandbox.productAccess.removalRequests()).toHaveLength(before);
 		const result = await removeWith(
 			sandbox,
 			'productAccess',
-			demoClient(sandbox, 'productAccess'),
+			client,
 			pa,
 			' A+B%C@example.com ',
+			5000,
+			{ allowUnsafePathCharacters: true },
 		);
 		expect(verdictOf(result).status).toBe('removed');
 		expect(sandbox.productAccess.isMember(pa.productId, 'pa_2')).toBe(false);
@@ -440,8 +451,16 @@ describe('hostile ids', () => {
 			sandbox.flashback.addMember(fb.workspaceId, 'victim');
 			sandbox.mudbase.addParticipant(mb.projectId, mb.chatId, 'victim');
 			const client = demoClient(sandbox, system);
+			const allowed = { allowUnsafePathCharacters: true };
 			for (const id of hostile) {
-				const verdict = verdictOf(await removeWith(sandbox, system, client, scope, id));
+				// Refused by default where the id goes into the path (Mudbase's goes in the body)…
+				const byDefault = await removeWith(sandbox, system, client, scope, id);
+				if (system !== 'mudbase' && /[/\\?#%]/.test(id))
+					expect({ id, sent: byDefault.sent }).toEqual({ id, sent: false });
+				// …and when a user allows it, it stays inside its one segment.
+				const verdict = verdictOf(
+					await removeWith(sandbox, system, client, scope, id, 5000, allowed),
+				);
 				expect({ id, status: verdict.status }).toEqual({ id, status: 'not_found' });
 			}
 			for (const id of ['..', '.', '', 'a\u0000b', 'a\r\nb', '\ud800']) {
@@ -462,8 +481,13 @@ describe('hostile ids', () => {
 			`${fb.workspaceId}/users/fb_scope`,
 			`${fb.workspaceId}?`,
 		]) {
-			const verdict = verdictOf(
+			expect(
 				await removeWith(sandbox, 'flashback', client, { workspaceId }, 'fb_scope'),
+			).toMatchObject({ sent: false }); // refused by default
+			const verdict = verdictOf(
+				await removeWith(sandbox, 'flashback', client, { workspaceId }, 'fb_scope', 5000, {
+					allowUnsafePathCharacters: true,
+				}),
 			);
 			expect(verdict.kind).toBe('forbidden'); // an unknown workspace, not a path into the real one
 		}

@@ -1,3 +1,4 @@
+import type { RequestOptions } from '../../src/systems/request';
 /** Small helpers to remove one user through the plain transport against a started sandbox. */
 import {
 	apiKeyHeader,
@@ -76,6 +77,7 @@ export function removeWith(
 	scope: Record<string, unknown>,
 	userId: unknown,
 	timeoutMs = 5000,
+	request?: RequestOptions,
 ): Promise<AttemptResult> {
 	return attemptRemoval({
 		system: SYSTEMS[system],
@@ -85,6 +87,7 @@ export function removeWith(
 		transport: client.transport,
 		timeoutMs,
 		secrets: () => client.secrets,
+		...(request ? { request } : {}),
 	});
 }
 
