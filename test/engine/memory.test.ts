@@ -82,4 +82,6 @@ it('keeps the heap far below the parsed file while streaming it to a report', as
 		`parsed file: ${(parsedSize / 2 ** 20).toFixed(0)} MiB; streaming peak: ${(peak / 2 ** 20).toFixed(0)} MiB`,
 	);
 	expect(peak).toBeLessThan(parsedSize / 3);
-}, 90_000);
+	// 36 s alone on this machine (three passes over 200,000 rows, forced GCs); beside real-n8n tests
+	// on the other core it went past 90 s once. The assertions are about memory, not time.
+}, 180_000);
