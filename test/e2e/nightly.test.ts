@@ -172,6 +172,8 @@ describe('Nightly offboarding example in real n8n', () => {
 						system: 'mudbase',
 						maxConcurrency: 8,
 						ratePerSecond: 25,
+						// A fixed pace (not a start to discover from): 100 removals outlast a 1–2 s token.
+						maxRatePerSecond: 25,
 						maxAttempts: 5,
 						maxRetryAfterSeconds: 120,
 						requestTimeoutSeconds: 15,

@@ -307,6 +307,8 @@ describe('Offboard Users in WorkflowExecute', () => {
 							system: 'mudbase',
 							maxConcurrency: 4,
 							ratePerSecond: 12,
+							// A fixed pace: 30 removals outlast a 1 s token.
+							maxRatePerSecond: 12,
 							maxAttempts: 5,
 							maxRetryAfterSeconds: 60,
 							requestTimeoutSeconds: 5,
