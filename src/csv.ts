@@ -8,6 +8,7 @@ import Papa from 'papaparse';
 import { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { Channel } from './engine/channel';
+import { RunRefusedError } from './engine/offboard';
 import { isReportHeader, reportRowToPair } from './engine/report';
 import type { InputRow } from './engine/rows';
 
@@ -24,8 +25,8 @@ export interface CsvHeader {
 	delimiter: string;
 }
 
-/** A problem with the whole file: nothing in it is used. */
-export class CsvFileError extends Error {
+/** A problem with the whole file: nothing in it is used, the run is refused (a bad row only fails that row). */
+export class CsvFileError extends RunRefusedError {
 	override readonly name = 'CsvFileError';
 }
 

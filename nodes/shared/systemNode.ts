@@ -3,17 +3,10 @@
  * through the same engine and process-wide limiters as Offboard Users; usable as an AI tool with a
  * removal budget per credential.
  */
-import {
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-	NodeOperationError,
-} from 'n8n-workflow';
-import { processLimiters } from '../../src/engine/limiter';
-import { offboard, RunRefusedError } from '../../src/engine/offboard';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { RunRefusedError } from '../../src/engine/offboard';
 import type { InputRow } from '../../src/engine/rows';
-import { outcomeItem } from '../../src/n8n/items';
-import { n8nClock, resolveSystem } from '../../src/n8n/systems';
+import { runNode } from '../../src/n8n/run';
 import { takeToolBudget } from '../../src/n8n/toolBudget';
 import { SYSTEMS } from '../../src/systems';
 import type { SystemId } from '../../src/systems/types';
@@ -113,75 +106,53 @@ export async function executeSystemNode(
 	system: SystemId,
 ): Promise<INodeExecutionData[][]> {
 	const definition = SYSTEMS[system];
-	const items = this.getInputData();
 	const options = this.getNodeParameter('options', 0, {}) as {
 		dryRun?: boolean;
 		toolBudgetPerHour?: number;
 		allowUnsafePathCharacters?: boolean;
 	};
-	const resolved = await resolveSystem(
-		this,
-		system,
-		options.allowUnsafePathCharacters ? { request: { allowUnsafePathCharacters: true } } : {},
-	);
-	const rows: InputRow[] = items.map((_, index) => ({
-		kind: 'person',
-		row: index + 1,
-		fields: {
-			[definition.userIdField]: this.getNodeParameter('userId', index) as string,
-			...Object.fromEntries(
-				definition.scopeFields.map((f) => [
-					`scope:${f.key}`,
-					this.getNodeParameter(f.key, index) as string,
-				]),
+	const asTool = this.isToolExecution() || this.getNode().type.endsWith('Tool');
+	return await runNode(this, {
+		systems: [
+			{
+				system,
+				settings: options.allowUnsafePathCharacters
+					? { request: { allowUnsafePathCharacters: true } }
+					: {},
+				// One id per parameter, never a list: an AI tool's budget counts pairs.
+				scopes: Object.fromEntries(definition.scopeFields.map((f) => [f.key, { given: true }])),
+			},
+		],
+		input: {
+			rows: this.getInputData().map(
+				(_, index): InputRow => ({
+					kind: 'person',
+					row: index + 1,
+					fields: {},
+					given: {
+						[system]: {
+							userId: this.getNodeParameter('userId', index),
+							scopes: Object.fromEntries(
+								definition.scopeFields.map((f) => [f.key, this.getNodeParameter(f.key, index)]),
+							),
+						},
+					},
+				}),
 			),
 		},
-	}));
-	let run;
-	try {
-		run = await offboard(() => rows, {
-			plan: {
-				systems: [
-					{
-						system: definition,
-						baseUrl: resolved.baseUrl,
-						scopes: Object.fromEntries(
-							// One id per parameter: a list is not split (an AI tool's budget counts pairs).
-							definition.scopeFields.map((f) => [f.key, { field: `scope:${f.key}`, single: true }]),
-						),
-						ownAccountIds: resolved.ownAccountIds,
-						...(resolved.runtime.request ? { request: resolved.runtime.request } : {}),
-					},
-				],
-			},
-			systems: { [system]: resolved.runtime },
-			limiters: processLimiters,
-			clock: n8nClock,
-			signal: this.getExecutionCancelSignal(),
-			dryRun: options.dryRun === true,
-			credentialPlacement: { [system]: resolved.placement },
-		});
-	} catch (error) {
-		throw new NodeOperationError(
-			this.getNode(),
-			error instanceof RunRefusedError ? error.message : (error as Error).message,
-		);
-	}
-	// An AI tool's budget is charged per (user, scope) pair that would send a request, after
-	// planning and before any is sent: a call that would exceed it is refused whole.
-	const asTool = this.isToolExecution() || this.getNode().type.endsWith('Tool');
-	if (asTool && !options.dryRun) {
-		const budget = takeToolBudget(
-			`${system}:${resolved.runtime.credentialKey}`,
-			run.toSend,
-			options.toolBudgetPerHour ?? DEFAULT_TOOL_BUDGET_PER_HOUR,
-		);
-		if (!budget.ok) throw new NodeOperationError(this.getNode(), budget.reason);
-	}
-	const routeErrors = this.getNode().onError === 'continueErrorOutput';
-	const out: INodeExecutionData[] = [];
-	for await (const outcome of run)
-		out.push(outcomeItem(this, outcome, outcome.row - 1, routeErrors));
-	out.sort((a, b) => Number(a.json.row) - Number(b.json.row));
-	return [out];
+		output: 'perResult',
+		dryRun: options.dryRun === true,
+		// An AI tool's budget is charged per (user, scope) pair that would send a request, after
+		// planning and before any is sent: a call that would exceed it is refused whole.
+		beforeSending: asTool
+			? (toSend, keys) => {
+					const budget = takeToolBudget(
+						keys[system] ?? system,
+						toSend,
+						options.toolBudgetPerHour ?? DEFAULT_TOOL_BUDGET_PER_HOUR,
+					);
+					if (!budget.ok) throw new RunRefusedError(budget.reason);
+				}
+			: undefined,
+	});
 }

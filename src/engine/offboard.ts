@@ -6,6 +6,7 @@
 import { REDACTED } from '../secrets';
 import type { SystemId } from '../systems/types';
 import { Channel } from './channel';
+import { realClock } from './clock';
 import { type Pair, type PairOutcome, pairFields, type PlannedRequest } from './outcome';
 import { type PlanConfig, planRows } from './plan';
 import type { InputRow } from './rows';
@@ -16,7 +17,7 @@ const OUTPUT_HIGH_WATER = 64;
 
 /** The run was refused before any request: a run-level error, not a per-row one. */
 export class RunRefusedError extends Error {
-	override readonly name = 'RunRefusedError';
+	override readonly name: string = 'RunRefusedError';
 }
 
 /** Where a credential goes in a request, to show it as [redacted] in a dry run. */
@@ -25,8 +26,20 @@ export interface CredentialPlacement {
 	bodyField?: string;
 }
 
+/** A credential that expires and cannot be refreshed (a pasted JWT). */
+export interface CredentialExpiry {
+	/** Epoch ms. */
+	at: number;
+	/** What expires, e.g. "The pasted Mudbase JWT". */
+	label: string;
+	/** What to do instead, e.g. "Paste a fresh token or use log-in mode." */
+	advice: string;
+}
+
 export interface OffboardOptions extends Omit<RunOptions, 'signal'> {
 	plan: PlanConfig;
+	/** Refuse the run when a credential expires before its system's removals can be sent. */
+	credentialExpiry?: Partial<Record<SystemId, CredentialExpiry>>;
 	dryRun?: boolean;
 	/** Refuse the run when more pairs than this would send a request (default 500). */
 	deletionThreshold?: number;
@@ -44,12 +57,51 @@ export interface Offboarding extends AsyncIterable<PairOutcome> {
  * `rows` is called once for the counting pass and once for the batch, so a CSV is streamed twice
  * rather than held in memory.
  */
+/** A run that cannot start as configured: refused before the input is read. */
+function checkConfiguration(options: OffboardOptions): void {
+	if (options.plan.systems.length === 0) throw new RunRefusedError('Choose at least one system');
+	for (const plan of options.plan.systems) {
+		if (!options.systems[plan.system.id])
+			throw new RunRefusedError(`${plan.system.displayName} has no credential or settings`);
+		for (const field of plan.system.scopeFields) {
+			const source = plan.scopes[field.key];
+			if (!source || ('fixed' in source && source.fixed.length === 0))
+				throw new RunRefusedError(`Enter the ${plan.system.displayName} ${field.label}`);
+		}
+	}
+}
+
+/**
+ * A credential that expires before its system's removals can be sent at the starting rate refuses
+ * the run (the rate may grow by discovery; the starting rate is the pace the run can count on).
+ */
+function checkExpiries(options: OffboardOptions, toSendBySystem: ReadonlyMap<SystemId, number>) {
+	const now = (options.clock ?? realClock).now();
+	for (const [system, expiry] of Object.entries(options.credentialExpiry ?? {}) as Array<
+		[SystemId, CredentialExpiry]
+	>) {
+		const count = toSendBySystem.get(system) ?? 0;
+		if (expiry.at <= now)
+			throw new RunRefusedError(
+				`${expiry.label} expired at ${new Date(expiry.at).toISOString()}: nothing was sent. ${expiry.advice}`,
+			);
+		const rate = Math.max(options.systems[system]?.limits.ratePerSecond ?? 1, 0.1);
+		const needed = now + (count / rate) * 1000;
+		if (count > 0 && expiry.at <= needed)
+			throw new RunRefusedError(
+				`${expiry.label} expires at ${new Date(expiry.at).toISOString()}, before this run can finish (about ${Math.ceil((needed - now) / 1000)} s for ${count} removals at the starting rate of ${rate}/s): nothing was sent. ${expiry.advice}`,
+			);
+	}
+}
+
 export async function offboard(
 	rows: () => AsyncIterable<InputRow> | Iterable<InputRow>,
 	options: OffboardOptions,
 ): Promise<Offboarding> {
+	checkConfiguration(options);
 	const threshold = options.deletionThreshold ?? DEFAULT_DELETION_THRESHOLD;
 	let toSend = 0;
+	const toSendBySystem = new Map<SystemId, number>();
 	// The plan yields a row's pairs together: people are counted without holding their rows.
 	let people = 0;
 	let lastRow: number | undefined;
@@ -57,6 +109,7 @@ export async function offboard(
 		if (options.signal?.aborted) throw options.signal.reason;
 		if (step.kind !== 'send') continue;
 		toSend++;
+		toSendBySystem.set(step.pair.system, (toSendBySystem.get(step.pair.system) ?? 0) + 1);
 		if (step.pair.row !== lastRow) people++;
 		lastRow = step.pair.row;
 	}
@@ -65,6 +118,7 @@ export async function offboard(
 			`This run would send ${toSend} removals (${people} ${people === 1 ? 'person' : 'people'}, one removal per person, system and scope), above the deletion threshold of ${threshold}: nothing was sent. Check the input, then raise the threshold or split the batch.`,
 		);
 	}
+	if (!options.dryRun) checkExpiries(options, toSendBySystem);
 
 	// Bounded: a slow consumer (a report written to disk) holds the plan back instead of buffering it.
 	const out = new Channel<PairOutcome>(OUTPUT_HIGH_WATER);

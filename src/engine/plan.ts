@@ -25,10 +25,14 @@ import {
 } from './rows';
 
 /**
- * Where a scope id comes from: fixed in the node (one or many), or a row field (one or a list;
- * `single`: exactly one id, never split — a per-system node's parameter, an AI tool's argument).
+ * Where a scope id comes from: fixed in the node (one or many), a row field (one or a list;
+ * `single`: exactly one id, never split), or given by the node per row (`PersonRow.given`: a
+ * per-system node's parameter, an AI tool's argument — always exactly one id, never split).
  */
-export type ScopeSource = { fixed: readonly string[] } | { field: string; single?: boolean };
+export type ScopeSource =
+	| { fixed: readonly string[] }
+	| { field: string; single?: boolean }
+	| { given: true };
 
 export interface SystemPlan {
 	system: SystemDefinition;
@@ -157,8 +161,10 @@ export class Planner {
 				...(shownEmail !== undefined ? { email: shownEmail } : {}),
 				system: id,
 			};
-			const shownUser =
-				asShown(fieldValue(row.fields, plan.userIdField ?? plan.system.userIdField)) ?? '';
+			const given = row.given?.[id];
+			const field = plan.userIdField ?? plan.system.userIdField;
+			const rawUser = given && 'userId' in given ? given.userId : fieldValue(row.fields, field);
+			const shownUser = asShown(rawUser) ?? '';
 			if (rowProblem) {
 				for (const scope of this.fixedScopesOr(plan)) {
 					yield done(
@@ -170,8 +176,6 @@ export class Planner {
 				}
 				continue;
 			}
-			const field = plan.userIdField ?? plan.system.userIdField;
-			const rawUser = fieldValue(row.fields, field);
 			const user = readValue(field, rawUser);
 			const scopeValues: Array<[string, readonly string[]]> = [];
 			let scopeProblem: string | undefined;
@@ -183,6 +187,17 @@ export class Planner {
 				}
 				if ('fixed' in source) {
 					scopeValues.push([scopeField.key, source.fixed]);
+					continue;
+				}
+				if ('given' in source) {
+					const list = singleId(scopeField.label, given?.scopes?.[scopeField.key]);
+					if (!list.ok || list.value.length === 0) {
+						scopeProblem = list.ok
+							? `no ${plan.system.displayName} ${scopeField.label} given`
+							: list.reason;
+						break;
+					}
+					scopeValues.push([scopeField.key, list.value]);
 					continue;
 				}
 				const raw = fieldValue(row.fields, source.field);

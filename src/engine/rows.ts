@@ -13,6 +13,16 @@ export interface PersonRow {
 	fields: Readonly<Record<string, unknown>>;
 	/** Set when the row could not be read at all (a malformed CSV line). */
 	error?: string;
+	/**
+	 * Values a node gives per row, by system, instead of row fields: a per-system node's User ID and
+	 * scope parameters, evaluated per item. A scope source `{ given: true }` reads `scopes[key]`.
+	 */
+	given?: Readonly<Partial<Record<SystemId, GivenIds>>>;
+}
+
+export interface GivenIds {
+	userId?: unknown;
+	scopes?: Readonly<Record<string, unknown>>;
 }
 
 /** A row of one of our reports, read back to retry its pair. */

@@ -85,6 +85,14 @@ describe('Offboard Users in WorkflowExecute', () => {
 		expect(items.map((i) => [i.json.email, i.pairedItem])).toEqual(
 			people.flatMap((p, index) => Array(5).fill([p.email, { item: index }])),
 		);
+		// In input order whatever order the answers came in: by row, then the systems as selected.
+		expect(items.map((i) => `${String(i.json.row)}:${String(i.json.system)}`)).toEqual(
+			[1, 2, 3].flatMap((row) =>
+				['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase'].map(
+					(system) => `${row}:${system}`,
+				),
+			),
+		);
 		for (const person of people) {
 			expect(sandbox.flashback.isMember('ws_demo', person.flashbackUserId)).toBe(false);
 			expect(sandbox.mudbase.isParticipant('proj_demo', 'chat_general', person.mudbaseUserId)).toBe(

@@ -125,6 +125,97 @@ describe.each(Object.keys(NODES) as SystemId[])('%s node', (system) => {
 	}
 });
 
+describe('the run-level refusals of the shared run path (src/n8n/run.ts), on a per-system node', () => {
+	const people = [demoPerson(1), demoPerson(2)];
+
+	it('refuses a pasted Mudbase JWT that has expired, before any call', async () => {
+		for (const person of people) sandbox.addPerson(person);
+		const expired = await sandbox.mudbase.issueToken('usr_admin', 'admin@sandbox.test', -60);
+		const { run, outputs } = await remove(
+			'mudbase',
+			people.map((p) => p.mudbaseUserId),
+			DEMO_SCOPES.mudbase,
+			{},
+			{ mode: 'token', token: expired },
+		);
+		expect(run.data.resultData.error?.message).toMatch(
+			/^The pasted Mudbase JWT expired at \d{4}-\d\d-\d\dT[\d:.]+Z: nothing was sent\. Paste a fresh token or use log-in mode\.$/,
+		);
+		expect(outputs).toEqual([]);
+		expect(sandbox.mudbase.removalRequests()).toHaveLength(0);
+		expect(people.map((p) => sandbox.isDemoMember('mudbase', p.mudbaseUserId))).toEqual([
+			true,
+			true,
+		]);
+	});
+
+	it('refuses a pasted JWT that expires before the batch can be sent at the starting rate', async () => {
+		const many = Array.from({ length: 12 }, (_, i) => demoPerson(i + 1));
+		for (const person of many) sandbox.addPerson(person);
+		// 12 removals at a starting rate of 1/s need about 12 s; the token has 5 s left.
+		const token = await sandbox.mudbase.issueToken('usr_admin', 'admin@sandbox.test', 5);
+		const credentials = sandboxCredentials(sandbox);
+		const { run } = await runNode({
+			nodeType: new OffboardUsers(),
+			credentialTypes: CREDENTIAL_TYPES,
+			credentials: { mudbaseApi: { ...credentials.mudbaseApi, mode: 'token', token } },
+			items: many.map((p) => ({ json: { mudbaseUserId: p.mudbaseUserId } })),
+			parameters: {
+				systems: ['mudbase'],
+				inputSource: 'items',
+				mudbaseProjectIdSource: 'fixed',
+				mudbaseProjectIdValues: DEMO_SCOPES.mudbase.projectId,
+				mudbaseChatIdSource: 'fixed',
+				mudbaseChatIdValues: DEMO_SCOPES.mudbase.chatId,
+				outputMode: 'perResult',
+				options: {
+					systemLimits: {
+						limit: [
+							{
+								system: 'mudbase',
+								ratePerSecond: 1,
+								maxRatePerSecond: 1,
+								maxConcurrency: 0,
+								maxAttempts: 3,
+								maxRetryAfterSeconds: 60,
+								requestTimeoutSeconds: 30,
+							},
+						],
+					},
+				},
+			} as never,
+		});
+		expect(run.data.resultData.error?.message).toMatch(
+			/^The pasted Mudbase JWT expires at \d{4}-[\dT:.-]+Z, before this run can finish \(about 12 s for 12 removals at the starting rate of 1\/s\): nothing was sent\. Paste a fresh token or use log-in mode\.$/,
+		);
+		expect(sandbox.mudbase.removalRequests()).toHaveLength(0);
+	});
+
+	it('refuses a run above the deletion threshold (default 500) on a per-system node too', async () => {
+		const ids = Array.from({ length: 501 }, (_, i) => `fb_user_${i + 1}`);
+		const { run } = await remove('flashback', ids);
+		expect(run.data.resultData.error?.message).toBe(
+			'This run would send 501 removals (501 people, one removal per person, system and scope), above the deletion threshold of 500: nothing was sent. Check the input, then raise the threshold or split the batch.',
+		);
+		expect(sandbox.flashback.removalRequests()).toHaveLength(0);
+	});
+
+	it('takes a scope parameter as one id: a list is never split into several removals', async () => {
+		sandbox.addPerson(people[0]);
+		const { outputs } = await remove('flashback', [people[0].flashbackUserId], {
+			workspaceId: `${DEMO_SCOPES.flashback.workspaceId},ws_other`,
+		});
+		expect(outputs[0].map((i) => [i.json.status, i.json.scope])).toEqual([
+			['failed', { workspaceId: `${DEMO_SCOPES.flashback.workspaceId},ws_other` }],
+		]);
+		// Sent once, as one (unknown) workspace id: the vendor answers for that one id.
+		expect(sandbox.flashback.removalRequests().map((r) => r.rawUrl)).toEqual([
+			`/workspace/${DEMO_SCOPES.flashback.workspaceId}%2Cws_other/users/${people[0].flashbackUserId}`,
+		]);
+		expect(sandbox.isDemoMember('flashback', people[0].flashbackUserId)).toBe(true);
+	});
+});
+
 describe('as an AI tool', () => {
 	it('refuses, before any call, removals beyond the budget per credential per hour', async () => {
 		const people = [1, 2, 3, 4].map((n) => demoPerson(n));

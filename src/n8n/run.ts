@@ -1,0 +1,161 @@
+/**
+ * The one run path of every node in this package (Offboard Users and the five per-system nodes),
+ * as Airtable v2's router is for its operations: the node reads its parameters into a `NodeRun`;
+ * this resolves each system's credential, plans, starts the engine and hands the outcomes to the
+ * output mode. Run-level refusals (threshold, expired pasted JWT, unreadable CSV, missing
+ * configuration) are the engine's `RunRefusedError`s and apply to every node alike.
+ */
+import { Readable } from 'node:stream';
+import { type IExecuteFunctions, type INodeExecutionData, NodeOperationError } from 'n8n-workflow';
+import { csvInputRows } from '../csv';
+import { processLimiters } from '../engine/limiter';
+import {
+	type CredentialExpiry,
+	type CredentialPlacement,
+	offboard,
+	type Offboarding,
+	RunRefusedError,
+} from '../engine/offboard';
+import type { ScopeSource, SystemPlan } from '../engine/plan';
+import type { InputRow } from '../engine/rows';
+import type { SystemRuntime } from '../engine/run';
+import { SYSTEMS } from '../systems';
+import type { SystemId } from '../systems/types';
+import { OUTPUTS, type OutputMode } from './outputs';
+import { n8nClock, resolveSystem, type SystemSettings } from './systems';
+
+export interface NodeRunSystem {
+	system: SystemId;
+	settings: SystemSettings;
+	/** One source per scope field of the system. */
+	scopes: Readonly<Record<string, ScopeSource>>;
+}
+
+/** Where the rows come from: one per input item, or a CSV file in the first item's binary data. */
+export type NodeRunInput =
+	| { rows: readonly InputRow[] }
+	| { csvBinaryProperty: string };
+
+export interface NodeRun {
+	systems: readonly NodeRunSystem[];
+	input: NodeRunInput;
+	output: OutputMode;
+	dryRun: boolean;
+	deletionThreshold?: number;
+	protectedUsers?: readonly string[];
+	listSeparator?: string;
+	/**
+	 * Called after planning, before anything is sent, with the pairs that would send a request and
+	 * each system's limiter key (system + credential): the AI tool budget. A `RunRefusedError`
+	 * refuses the run whole.
+	 */
+	beforeSending?: (toSend: number, credentialKeys: Readonly<Partial<Record<SystemId, string>>>) => void;
+	/** The receipt's request id for an input item. */
+	requestIdOf?: (item: number) => string;
+}
+
+/** A pasted Mudbase JWT cannot be refreshed: the run must finish before it expires. */
+function expiryOf(system: SystemId, at: number | undefined): CredentialExpiry | undefined {
+	if (at === undefined) return undefined;
+	return {
+		at,
+		label: `The pasted ${SYSTEMS[system].displayName} JWT`,
+		advice: 'Paste a fresh token or use log-in mode.',
+	};
+}
+
+function csvRows(
+	context: IExecuteFunctions,
+	property: string,
+	plans: readonly SystemPlan[],
+): () => AsyncIterable<InputRow> {
+	const binary = context.helpers.assertBinaryData(0, property);
+	const columns = [
+		'email',
+		...plans.flatMap((p) => [
+			p.userIdField ?? p.system.userIdField,
+			...Object.values(p.scopes).flatMap((s) => ('field' in s ? [s.field] : [])),
+		]),
+	];
+	return () =>
+		csvInputRows(
+			(async function* () {
+				const stream: Readable = binary.id
+					? await context.helpers.getBinaryStream(binary.id)
+					: Readable.from([Buffer.from(binary.data, 'base64')]);
+				yield* stream;
+			})(),
+			columns,
+		);
+}
+
+/** Runs one node execution: parameters (already read) → plan → engine → output mode. */
+export async function runNode(
+	context: IExecuteFunctions,
+	config: NodeRun,
+): Promise<INodeExecutionData[][]> {
+	const receivedAt = new Date();
+	const items = context.getInputData();
+	const runtimes: Partial<Record<SystemId, SystemRuntime>> = {};
+	const placement: Partial<Record<SystemId, CredentialPlacement>> = {};
+	const credentialExpiry: Partial<Record<SystemId, CredentialExpiry>> = {};
+	const credentialKeys: Partial<Record<SystemId, string>> = {};
+	const plans: SystemPlan[] = [];
+	let run: Offboarding;
+	try {
+		for (const { system, settings, scopes } of config.systems) {
+			const resolved = await resolveSystem(context, system, settings);
+			runtimes[system] = resolved.runtime;
+			placement[system] = resolved.placement;
+			credentialKeys[system] = `${system}:${resolved.runtime.credentialKey}`;
+			const expiry = expiryOf(system, resolved.expiresAt);
+			if (expiry) credentialExpiry[system] = expiry;
+			plans.push({
+				system: SYSTEMS[system],
+				baseUrl: resolved.baseUrl,
+				scopes,
+				ownAccountIds: resolved.ownAccountIds,
+				...(resolved.runtime.request ? { request: resolved.runtime.request } : {}),
+			});
+		}
+		const input = config.input;
+		const rows =
+			'csvBinaryProperty' in input
+				? csvRows(context, input.csvBinaryProperty, plans)
+				: () => input.rows;
+		run = await offboard(rows, {
+			plan: {
+				systems: plans,
+				protectedUsers: config.protectedUsers ?? [],
+				listSeparator: config.listSeparator ?? ',',
+			},
+			systems: runtimes,
+			limiters: processLimiters,
+			clock: n8nClock,
+			signal: context.getExecutionCancelSignal(),
+			dryRun: config.dryRun,
+			deletionThreshold: config.deletionThreshold,
+			credentialPlacement: placement,
+			credentialExpiry,
+		});
+		if (!config.dryRun) config.beforeSending?.(run.toSend, credentialKeys);
+	} catch (error) {
+		// Run-level refusals and anything unexpected: the node fails, which also fires Error Trigger
+		// workflows. Per-row failures never get here.
+		throw new NodeOperationError(
+			context.getNode(),
+			error instanceof RunRefusedError ? error.message : (error as Error).message,
+		);
+	}
+	const fromFile = 'csvBinaryProperty' in config.input;
+	return await OUTPUTS[config.output]({
+		context,
+		run,
+		itemCount: items.length,
+		itemOf: (outcome) => (fromFile ? 0 : outcome.row - 1),
+		routeErrors: context.getNode().onError === 'continueErrorOutput',
+		dryRun: config.dryRun,
+		receivedAt,
+		requestIdOf: config.requestIdOf ?? (() => ''),
+	});
+}
