@@ -35,6 +35,10 @@ const TABLES: Array<[title: string, about: string]> = [
 		'Mudbase JWTs: engine on a virtual clock (`test/engine/engine.test.ts`), the node (`test/n8n/offboardUsers.test.ts`), and real n8n 2.40.7 (`test/e2e/nightly.test.ts`).',
 	],
 	[
+		'GDPR receipt',
+		'One-person erasure requests through Offboard Users in receipt mode against the emulators (`test/n8n/offboardUsers.test.ts`): a receipt is complete only when every answer proves it; Ejento answers an unknown project exactly like a user without access, so its "not found" counts only in a project where a removal succeeded (scope evidence).',
+	],
+	[
 		'Crash and resume',
 		'Real n8n killed with SIGKILL (`test/e2e/crash.test.ts`), and a failed-only report fed back (`test/n8n/offboardUsersCsv.test.ts`).',
 	],

@@ -6,12 +6,15 @@
 import { createHmac } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { OutcomeStatus, PairOutcome } from './engine/outcome';
+import { scopeDescription } from './engine/scopeEvidence';
 import { SYSTEM_IDS, SYSTEMS } from './systems';
 import type { SystemId } from './systems/types';
 
 export type SystemReceiptStatus =
 	| 'access removed' // every pair removed, or not there to begin with
-	| 'no access found' // every pair not_found: nothing to remove (or a wrong scope: see warning)
+	| 'no access found' // every pair not_found, each in a scope known to exist
+	| 'no access found, unconfirmed' // not_found in a scope that may not exist (scope evidence)
+	| 'access removed, partly unconfirmed' // removed in one scope, unconfirmed not_found in another
 	| 'would remove' // dry run
 	| 'partly failed'
 	| 'failed'
@@ -26,6 +29,8 @@ export interface SystemReceipt {
 	failures: string[];
 	/** Why pairs were skipped (no id given, a protected user…), deduplicated: what was not checked. */
 	skipped: string[];
+	/** Why "not found" answers are not confirmed (scope evidence), deduplicated: what to check. */
+	unconfirmed: string[];
 }
 
 export interface GdprReceipt {
@@ -67,10 +72,23 @@ export function emailHmac(email: string, key: string): string {
 	return createHmac('sha256', key).update(email.trim().toLowerCase()).digest('hex');
 }
 
-function systemStatus(counts: Record<OutcomeStatus, number>): SystemReceiptStatus {
+/** What to check for an unconfirmed "not found": the reason without the vendor's own words. */
+function unconfirmedReason(
+	system: (typeof SYSTEMS)[SystemId],
+	scope: Readonly<Record<string, string>>,
+): string {
+	return `${system.notThereMayBeWrongScope ?? 'the answer cannot tell a wrong scope apart'}; check ${scopeDescription(system, scope)}`;
+}
+
+function systemStatus(
+	counts: Record<OutcomeStatus, number>,
+	unconfirmed: number,
+): SystemReceiptStatus {
 	const total = Object.values(counts).reduce((a, b) => a + b, 0);
 	if (counts.failed > 0) return counts.failed === total ? 'failed' : 'partly failed';
 	if (counts.would_remove > 0) return 'would remove';
+	if (unconfirmed > 0)
+		return counts.removed > 0 ? 'access removed, partly unconfirmed' : 'no access found, unconfirmed';
 	if (counts.removed > 0) return 'access removed';
 	if (counts.not_found > 0) return 'no access found';
 	return 'skipped';
@@ -81,6 +99,7 @@ function unfinished(system: SystemReceipt): string {
 	if (system.status === 'skipped')
 		return `was not checked (${system.skipped[0] ?? 'nothing to send'})`;
 	if (system.status === 'would remove') return 'would remove (dry run: nothing was sent)';
+	if (system.unconfirmed.length > 0) return `${system.status} (${system.unconfirmed[0]})`;
 	return `${system.status} (see its failures)`;
 }
 
@@ -100,17 +119,28 @@ export function buildReceipt(input: ReceiptInput): GdprReceipt {
 			skipped: 0,
 			failed: 0,
 		};
-		for (const o of outcomes) counts[o.status]++;
+		let unconfirmed = 0;
+		for (const o of outcomes) {
+			counts[o.status]++;
+			if (o.scopeUnconfirmed) unconfirmed++;
+		}
 		const reasons = (status: OutcomeStatus): string[] => [
 			...new Set(outcomes.filter((o) => o.status === status).map((o) => o.reason)),
 		];
 		return {
 			system,
 			name: SYSTEMS[system].displayName,
-			status: systemStatus(counts),
+			status: systemStatus(counts, unconfirmed),
 			counts,
 			failures: reasons('failed'),
 			skipped: reasons('skipped'),
+			unconfirmed: [
+				...new Set(
+					outcomes
+						.filter((o) => o.scopeUnconfirmed)
+						.map((o) => unconfirmedReason(SYSTEMS[system], o.scope)),
+				),
+			],
 		};
 	});
 	const complete =

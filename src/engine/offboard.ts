@@ -10,6 +10,7 @@ import { realClock } from './clock';
 import { type Pair, type PairOutcome, pairFields, type PlannedRequest } from './outcome';
 import { type PlanConfig, planRows } from './plan';
 import type { InputRow } from './rows';
+import { ScopeEvidence } from './scopeEvidence';
 import { type Run, runRemovals, type RunOptions, type SystemRunStats } from './run';
 
 export const DEFAULT_DELETION_THRESHOLD = 500;
@@ -61,7 +62,7 @@ export interface Offboarding extends AsyncIterable<PairOutcome> {
 function checkConfiguration(options: OffboardOptions): void {
 	if (options.plan.systems.length === 0) throw new RunRefusedError('Choose at least one system');
 	for (const plan of options.plan.systems) {
-		if (!options.systems[plan.system.id])
+		if (!options.dryRun && !options.systems[plan.system.id])
 			throw new RunRefusedError(`${plan.system.displayName} has no credential or settings`);
 		for (const field of plan.system.scopeFields) {
 			const source = plan.scopes[field.key];
@@ -154,9 +155,22 @@ export async function offboard(
 			}
 		}
 		run = runRemovals(pairs(), options);
+		const evidence = new ScopeEvidence(
+			options.limiters.store,
+			Object.fromEntries(
+				Object.entries(options.systems).map(([id, runtime]) => [
+					id,
+					{ system: runtime.system, credentialKey: runtime.credentialKey },
+				]),
+			),
+		);
 		for await (const outcome of run) {
-			out.push(outcome);
+			for (const ready of await evidence.see(outcome)) out.push(ready);
 			await out.roomFor();
+		}
+		for (const held of evidence.finish()) {
+			await out.roomFor();
+			out.push(held);
 		}
 	}
 

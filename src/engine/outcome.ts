@@ -48,6 +48,11 @@ export interface PairOutcome {
 	confirmedAfterUncertain?: true;
 	/** Failed, but an earlier attempt may have removed the user: run again to confirm. */
 	uncertain?: true;
+	/**
+	 * Not found, in a system whose "not there" cannot be told from a wrong scope, with no evidence
+	 * that the scope exists: not a confirmed "no access" (see `scopeEvidence.ts`).
+	 */
+	scopeUnconfirmed?: true;
 	detail?: Readonly<Record<string, string | null>>;
 	/** Dry run: the exact request that would be sent, credentials shown as [redacted]. */
 	request?: PlannedRequest;

@@ -258,7 +258,7 @@ export class Planner {
 			scope: row.scope,
 			userId: row.userId,
 		};
-		if (!REPORT_RETRIED.has(row.previousStatus)) {
+		if (!REPORT_RETRIED.has(row.previousStatus) && !row.previousUnconfirmed) {
 			return done(
 				pair,
 				'skipped',

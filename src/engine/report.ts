@@ -8,6 +8,7 @@ import { SYSTEMS, SYSTEM_IDS } from '../systems';
 import type { SystemId } from '../systems/types';
 import type { OutcomeStatus, PairOutcome } from './outcome';
 import type { ReportPairRow } from './rows';
+import { scopeDescription } from './scopeEvidence';
 
 export const REPORT_MARKER = 'n8n-offboarding-report';
 export const REPORT_VERSION = 'v1';
@@ -38,6 +39,7 @@ export const REPORT_COLUMNS = [
 	'reason',
 	'confirmedAfterUncertain',
 	'uncertain',
+	'scopeUnconfirmed',
 	'cancelledAt',
 	'request',
 ] as const;
@@ -52,10 +54,22 @@ const ESCAPED = /^'(?='*[=+\-@\t\r])/;
 
 export type Totals = Record<SystemId, Record<OutcomeStatus, number>>;
 
+/** Scopes named in an "unconfirmed" warning, at most. */
+const NAMED_SCOPES = 5;
+
 export class ReportBuilder {
 	private readonly counts = new Map<SystemId, Record<OutcomeStatus, number>>();
+	/** Per system: unconfirmed "not found" answers and the scopes they were in. */
+	private readonly unconfirmed = new Map<SystemId, { count: number; scopes: Set<string> }>();
 
 	add(outcome: PairOutcome): void {
+		if (outcome.scopeUnconfirmed) {
+			const entry = this.unconfirmed.get(outcome.system) ?? { count: 0, scopes: new Set() };
+			entry.count++;
+			if (entry.scopes.size < NAMED_SCOPES)
+				entry.scopes.add(scopeDescription(SYSTEMS[outcome.system], outcome.scope));
+			this.unconfirmed.set(outcome.system, entry);
+		}
 		let counts = this.counts.get(outcome.system);
 		if (!counts) {
 			counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>;
@@ -84,6 +98,13 @@ export class ReportBuilder {
 					`${SYSTEMS[system].displayName}: all ${total} users were not found. Check the base URL and scope ids before reading this as done: a typo looks exactly like this.`,
 				);
 			}
+			const unconfirmed = this.unconfirmed.get(system);
+			if (unconfirmed) {
+				const definition = SYSTEMS[system];
+				out.push(
+					`${definition.displayName}: ${unconfirmed.count} "not found" ${unconfirmed.count === 1 ? 'answer is' : 'answers are'} unconfirmed: ${definition.notThereMayBeWrongScope ?? 'the answer cannot tell a wrong scope apart'}. Check ${[...unconfirmed.scopes].join(', ')}: until a removal there succeeds, "not found" there may mean a wrong id.`,
+				);
+			}
 		}
 		return out;
 	}
@@ -110,6 +131,7 @@ function cells(outcome: PairOutcome): string[] {
 		reason: outcome.reason,
 		confirmedAfterUncertain: outcome.confirmedAfterUncertain ? 'true' : '',
 		uncertain: outcome.uncertain ? 'true' : '',
+		scopeUnconfirmed: outcome.scopeUnconfirmed ? 'true' : '',
 		cancelledAt: outcome.detail?.cancelledAt ?? '',
 		request,
 	} as Record<(typeof REPORT_COLUMNS)[number], string>;
@@ -159,5 +181,8 @@ export function reportRowToPair(
 		userId: get('userId'),
 		...(email !== '' ? { email } : {}),
 		previousStatus: status,
+		...(status === 'not_found' && get('scopeUnconfirmed') === 'true'
+			? { previousUnconfirmed: true as const }
+			: {}),
 	};
 }

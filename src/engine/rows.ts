@@ -34,6 +34,8 @@ export interface ReportPairRow {
 	userId: string;
 	email?: string;
 	previousStatus: OutcomeStatus;
+	/** An unconfirmed "not found" (scope evidence): asked again, its scope may be confirmed now. */
+	previousUnconfirmed?: true;
 }
 
 export type InputRow = PersonRow | ReportPairRow;

@@ -24,6 +24,7 @@ export function outcomeJson(outcome: PairOutcome): IDataObject {
 	};
 	if (outcome.confirmedAfterUncertain) json.confirmedAfterUncertain = true;
 	if (outcome.uncertain) json.uncertain = true;
+	if (outcome.scopeUnconfirmed) json.scopeUnconfirmed = true;
 	if (outcome.detail) json.detail = { ...outcome.detail };
 	if (outcome.request) json.request = JSON.parse(JSON.stringify(outcome.request)) as IDataObject;
 	return json;

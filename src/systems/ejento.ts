@@ -21,5 +21,8 @@ export const ejento: SystemDefinition = {
 	// doc: 404 "Record Not Found" — for a missing user and a missing project alike, so a wrong
 	// project id reads as "not there" here; the all-not_found warning is what guards it.
 	notThere: { status: 404, message: /record not found/i },
+	// Documented: one "404 Record Not Found" for an unknown project and for a user not in it.
+	notThereMayBeWrongScope:
+		'Ejento answers an unknown project exactly like a user without access (404 Record Not Found)',
 	rules: [],
 };

@@ -84,4 +84,10 @@ export interface SystemDefinition {
 	notThere: AnswerSignature;
 	/** Other answers this system gives a meaning to, tried in order after `notThere`. */
 	rules: readonly AnswerRule[];
+	/**
+	 * Set when the system's "not there" cannot be told from a wrong scope (an unknown project
+	 * answers like a user without access): why, in one sentence. Its `not_found` then counts as
+	 * confirmed only with scope evidence (DESIGN §4 "Scope evidence").
+	 */
+	notThereMayBeWrongScope?: string;
 }

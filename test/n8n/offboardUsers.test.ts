@@ -154,6 +154,58 @@ describe('Offboard Users in WorkflowExecute', () => {
 		);
 	});
 
+	it('answers "no access found" only in an Ejento project known to exist: a typo gives an incomplete receipt', async () => {
+		const [ann, bob] = people;
+		sandbox.addPerson(ann);
+		// Bob never had access anywhere; his receipt is asked for first, before any removal.
+		const request = (requestId: string, person: DemoPerson, projectId: string) =>
+			offboardUsers([{ ...person, requestId } as Partial<DemoPerson>], {
+				systems: ['ejento'],
+				ejentoProjectIdValues: projectId,
+				outputMode: 'receipt',
+				requestId: '={{ $json.requestId }}',
+			});
+		const unknown = await request('REQ-typo', bob, '2');
+		const typo = unknown.outputs[0][0].json as unknown as GdprReceipt;
+		expect(typo.complete).toBe(false);
+		expect(typo.systems.map((s) => [s.status, s.counts.not_found, s.unconfirmed])).toEqual([
+			[
+				'no access found, unconfirmed',
+				1,
+				[
+					'Ejento answers an unknown project exactly like a user without access (404 Record Not Found); check project 2',
+				],
+			],
+		]);
+		expect(typo.statement).toBe(
+			'Not complete: Ejento no access found, unconfirmed (Ejento answers an unknown project exactly like a user without access (404 Record Not Found); check project 2). This receipt must not be sent as confirmation.',
+		);
+		// Project 151 before any removal there: unconfirmed too.
+		const first = (await request('REQ-b1', bob, '151')).outputs[0][0]
+			.json as unknown as GdprReceipt;
+		expect([first.complete, first.systems[0].status]).toEqual([
+			false,
+			'no access found, unconfirmed',
+		]);
+		// Ann is removed from project 151: that removal is the project's evidence…
+		const annReceipt = (await request('REQ-a', ann, '151')).outputs[0][0]
+			.json as unknown as GdprReceipt;
+		expect([annReceipt.complete, annReceipt.systems[0].status]).toEqual([true, 'access removed']);
+		// …so Bob's "not found" there is now a confirmed "no access found".
+		const second = (await request('REQ-b2', bob, '151')).outputs[0][0]
+			.json as unknown as GdprReceipt;
+		expect([second.complete, second.systems[0].status, second.systems[0].unconfirmed]).toEqual([
+			true,
+			'no access found',
+			[],
+		]);
+		// Evidence is per project: project 2 is still unconfirmed.
+		const again = (await request('REQ-typo2', bob, '2')).outputs[0][0]
+			.json as unknown as GdprReceipt;
+		expect(again.complete).toBe(false);
+		expect(sandbox.ejento.removalRequests()).toHaveLength(5);
+	});
+
 	it('refuses a GDPR receipt for CSV input, before any call', async () => {
 		sandbox.addPerson(people[0]);
 		const { run } = await offboardUsers([people[0]], { outputMode: 'receipt', inputSource: 'csv' });

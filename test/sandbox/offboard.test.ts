@@ -91,7 +91,8 @@ describe('a 10-row leavers CSV over the sandbox', () => {
 	});
 
 	it('real run removes everyone; a re-run reports all not_found and warns', async () => {
-		const first = await batch(leaversCsv(people));
+		const limiters = new LimiterRegistry(realClock);
+		const first = await batch(leaversCsv(people), { limiters });
 		expect(countBy(first.outcomes, (o) => o.status)).toEqual({ removed: 50 });
 		for (const person of people) {
 			expect(sandbox.productAccess.isMember('prod_demo', person.productAccessUser)).toBe(false);
@@ -102,9 +103,24 @@ describe('a 10-row leavers CSV over the sandbox', () => {
 				false,
 			);
 		}
-		const again = await batch(leaversCsv(people));
+		// The same process: the first run's removals in Ejento project 151 are its scope evidence.
+		const again = await batch(leaversCsv(people), { limiters });
 		expect(countBy(again.outcomes, (o) => o.status)).toEqual({ not_found: 50 });
+		expect(again.outcomes.filter((o) => o.scopeUnconfirmed)).toEqual([]);
 		expect(again.report.warnings()).toHaveLength(5);
+		// A new process (a fresh limit store): no evidence, so Ejento's "not found" is unconfirmed.
+		const fresh = await batch(leaversCsv(people));
+		expect(countBy(fresh.outcomes, (o) => o.status)).toEqual({ not_found: 50 });
+		expect(
+			countBy(
+				fresh.outcomes.filter((o) => o.scopeUnconfirmed),
+				(o) => o.system,
+			),
+		).toEqual({ ejento: 10 });
+		expect(fresh.report.warnings()).toHaveLength(6);
+		expect(fresh.report.warnings()[3]).toBe(
+			'Ejento: 10 "not found" answers are unconfirmed: Ejento answers an unknown project exactly like a user without access (404 Record Not Found). Check project 151: until a removal there succeeds, "not found" there may mean a wrong id.',
+		);
 	});
 
 	it('a failed-only report fed back retries exactly the failed pairs', async () => {

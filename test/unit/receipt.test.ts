@@ -57,6 +57,7 @@ describe('GDPR receipt', () => {
 					counts: { removed: 0, not_found: 1, would_remove: 0, skipped: 0, failed: 0 },
 					failures: [],
 					skipped: [],
+					unconfirmed: [],
 				},
 				{
 					system: 'flashback',
@@ -65,6 +66,7 @@ describe('GDPR receipt', () => {
 					counts: { removed: 1, not_found: 0, would_remove: 0, skipped: 0, failed: 0 },
 					failures: [],
 					skipped: [],
+					unconfirmed: [],
 				},
 				{
 					system: 'mudbase',
@@ -73,6 +75,7 @@ describe('GDPR receipt', () => {
 					counts: { removed: 1, not_found: 0, would_remove: 0, skipped: 0, failed: 0 },
 					failures: [],
 					skipped: [],
+					unconfirmed: [],
 				},
 			],
 			complete: true,
@@ -126,10 +129,51 @@ describe('GDPR receipt', () => {
 			status: 'skipped',
 			failures: [],
 			skipped: ['row 1 has no mudbaseUserId: nothing to remove in Mudbase'],
+			unconfirmed: [],
 		});
 		expect(receipt.statement).toBe(
 			'Not complete: ProductBridge was not checked (row 1 has no productBridgeUserId: nothing to remove in ProductBridge); Mudbase was not checked (row 1 has no mudbaseUserId: nothing to remove in Mudbase). This receipt must not be sent as confirmation.',
 		);
+	});
+
+	it('is not complete when a "not found" is unconfirmed (no scope evidence), and says what to check', () => {
+		const unconfirmed: PairOutcome = {
+			...outcome('ejento', 'not_found', 'not found — unconfirmed: …'),
+			scope: { projectId: '2' },
+			scopeUnconfirmed: true,
+		};
+		const receipt = buildReceipt({
+			requestId: 'req-4',
+			receivedAt: new Date('2027-01-31T10:00:00Z'),
+			completedAt: new Date('2027-01-31T10:00:02Z'),
+			outcomes: [outcome('flashback', 'removed'), unconfirmed],
+		});
+		expect(receipt.complete).toBe(false);
+		expect(receipt.systems.map((s) => [s.system, s.status, s.unconfirmed])).toEqual([
+			[
+				'ejento',
+				'no access found, unconfirmed',
+				[
+					'Ejento answers an unknown project exactly like a user without access (404 Record Not Found); check project 2',
+				],
+			],
+			['flashback', 'access removed', []],
+		]);
+		expect(receipt.statement).toBe(
+			'Not complete: Ejento no access found, unconfirmed (Ejento answers an unknown project exactly like a user without access (404 Record Not Found); check project 2). This receipt must not be sent as confirmation.',
+		);
+		// Removed in one project, unconfirmed in another: still not complete.
+		const mixed = buildReceipt({
+			requestId: 'req-5',
+			receivedAt: new Date('2027-01-31T10:00:00Z'),
+			completedAt: new Date('2027-01-31T10:00:02Z'),
+			outcomes: [
+				{ ...outcome('ejento', 'removed'), pairId: 'e1', scope: { projectId: '1' } },
+				unconfirmed,
+			],
+		});
+		expect(mixed.systems.map((s) => s.status)).toEqual(['access removed, partly unconfirmed']);
+		expect(mixed.complete).toBe(false);
 	});
 
 	it('carries an HMAC of the normalised email under the installation key, never the email', () => {

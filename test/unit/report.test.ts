@@ -81,6 +81,7 @@ describe('report CSV', () => {
 			'Flashback failed on its side (503: busy)',
 			'',
 			'',
+			'',
 			'2026-11-27T00:00:00Z',
 			'',
 		]);

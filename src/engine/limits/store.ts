@@ -67,6 +67,10 @@ export interface LimitStore {
 	): Promise<void>;
 	learned(key: string): Promise<LearnedLimits | undefined>;
 	saveLearned(key: string, learned: LearnedLimits): Promise<void>;
+	/** Remembers until `until` that a scope exists (a removal in it succeeded): scope evidence. */
+	confirmScope(key: string, until: number): Promise<void>;
+	/** Is there scope evidence for `key` that has not expired? */
+	scopeConfirmed(key: string): Promise<boolean>;
 }
 
 interface SystemState {
@@ -81,6 +85,8 @@ interface SystemState {
 /** The store of one n8n process (regular mode), on an injected clock. */
 export class MemoryLimitStore implements LimitStore {
 	private readonly systems = new Map<string, SystemState>();
+	/** Scope evidence: key → until (ms). One entry per system, credential and scope. */
+	private readonly scopes = new Map<string, number>();
 	private leaseCounter = 0;
 
 	constructor(private readonly clock: Clock) {}
@@ -92,6 +98,7 @@ export class MemoryLimitStore implements LimitStore {
 	/** Forgets every system (tests start from a fresh process state). */
 	clear(): void {
 		this.systems.clear();
+		this.scopes.clear();
 	}
 
 	private state(key: string, burst = 1): SystemState {
@@ -180,5 +187,17 @@ export class MemoryLimitStore implements LimitStore {
 
 	async saveLearned(key: string, learned: LearnedLimits): Promise<void> {
 		this.state(key).learned = { ...learned };
+	}
+
+	async confirmScope(key: string, until: number): Promise<void> {
+		this.scopes.set(key, Math.max(until, this.scopes.get(key) ?? 0));
+	}
+
+	async scopeConfirmed(key: string): Promise<boolean> {
+		const until = this.scopes.get(key);
+		if (until === undefined) return false;
+		if (until > this.now()) return true;
+		this.scopes.delete(key);
+		return false;
 	}
 }

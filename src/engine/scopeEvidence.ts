@@ -1,0 +1,105 @@
+/**
+ * Scope evidence (DESIGN §4): for a system whose "not there" cannot be told from a wrong scope
+ * (Ejento answers an unknown project and a user without access with the same 404), a `not_found`
+ * counts as confirmed only when the scope is known to exist — a removal in it succeeded, in this
+ * run or within `SCOPE_EVIDENCE_MS`, with the same credential. The evidence lives in the limit
+ * store (per process today; shared across workers with a shared store), keyed by system,
+ * credential key (never a secret) and scope.
+ *
+ * A `not_found` without evidence is held back until the run ends: a removal later in the same
+ * run and scope still confirms it. Then it goes out as `not_found` with `scopeUnconfirmed` and a
+ * reason that says what to check. At most `MAX_HELD` outcomes are held; past that, an outcome
+ * without evidence goes out unconfirmed at once (memory stays bounded on a huge re-run).
+ */
+import type { SystemDefinition, SystemId } from '../systems/types';
+import type { LimitStore } from './limits/store';
+import type { PairOutcome } from './outcome';
+
+/** How long a successful removal proves that its scope exists. */
+export const SCOPE_EVIDENCE_MS = 30 * 24 * 60 * 60 * 1000;
+const MAX_HELD = 10_000;
+
+/** "project 2", "project 2 / chat general": a scope as a person names it. */
+export function scopeDescription(
+	system: SystemDefinition,
+	scope: Readonly<Record<string, string>>,
+): string {
+	return system.scopeFields
+		.map((f) => `${f.label.replace(/\s*\bid$/i, '')} ${scope[f.key] ?? ''}`)
+		.join(' / ');
+}
+
+/** The outcome as it goes out when its scope could not be confirmed. */
+export function unconfirmed(system: SystemDefinition, outcome: PairOutcome): PairOutcome {
+	return {
+		...outcome,
+		scopeUnconfirmed: true,
+		reason: `not found — unconfirmed: ${system.notThereMayBeWrongScope ?? 'the answer cannot tell a wrong scope apart'}; check ${scopeDescription(system, outcome.scope)} (a removal there confirms it). ${outcome.reason}`,
+	};
+}
+
+export interface EvidenceSystem {
+	system: SystemDefinition;
+	credentialKey: string;
+}
+
+export class ScopeEvidence {
+	private readonly confirmed = new Set<string>();
+	private readonly held = new Map<string, PairOutcome[]>();
+	private heldCount = 0;
+
+	constructor(
+		private readonly store: LimitStore,
+		private readonly systems: Readonly<Partial<Record<SystemId, EvidenceSystem>>>,
+	) {}
+
+	private keyOf(outcome: PairOutcome): { key: string; system: SystemDefinition } | undefined {
+		const entry = this.systems[outcome.system];
+		if (!entry?.system.notThereMayBeWrongScope) return undefined;
+		const scope = entry.system.scopeFields.map((f) => outcome.scope[f.key] ?? '');
+		return {
+			key: `scope:${outcome.system}:${entry.credentialKey}:${JSON.stringify(scope)}`,
+			system: entry.system,
+		};
+	}
+
+	/** The outcomes that can go out now: this one, and any it confirms; none while it is held. */
+	async see(outcome: PairOutcome): Promise<PairOutcome[]> {
+		const found = this.keyOf(outcome);
+		if (!found) return [outcome];
+		const { key, system } = found;
+		if (outcome.status === 'removed') {
+			await this.store.confirmScope(key, this.store.now() + SCOPE_EVIDENCE_MS);
+			this.confirmed.add(key);
+			const released = this.held.get(key) ?? [];
+			this.held.delete(key);
+			this.heldCount -= released.length;
+			return [outcome, ...released];
+		}
+		if (outcome.status !== 'not_found') return [outcome];
+		if (this.confirmed.has(key)) return [outcome];
+		if (await this.store.scopeConfirmed(key)) {
+			this.confirmed.add(key);
+			return [outcome];
+		}
+		if (this.heldCount >= MAX_HELD) return [unconfirmed(system, outcome)];
+		const list = this.held.get(key) ?? [];
+		list.push(outcome);
+		this.held.set(key, list);
+		this.heldCount++;
+		return [];
+	}
+
+	/** At the end of the run: everything still held, unconfirmed. */
+	finish(): PairOutcome[] {
+		const out: PairOutcome[] = [];
+		for (const list of this.held.values())
+			for (const outcome of list) {
+				const system = this.systems[outcome.system]?.system;
+				out.push(system ? unconfirmed(system, outcome) : outcome);
+			}
+		this.held.clear();
+		this.heldCount = 0;
+		return out;
+	}
+}
