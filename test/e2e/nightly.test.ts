@@ -105,11 +105,20 @@ describe('Nightly offboarding example in real n8n', () => {
 		const second = readReport();
 		expect(countBy(second, (r) => `${r.system}:${r.status}`)).toEqual(perSystem('not_found', 30));
 		const [secondSummary] = nodeOutput(again, 'Summary');
-		expect(secondSummary.json.warnings).toEqual(
-			['Product Access', 'ProductBridge', 'Ejento', 'Flashback', 'Mudbase'].map(
-				(name) =>
-					`${name}: all 30 users were not found. Check the base URL and scope ids before reading this as done: a typo looks exactly like this.`,
-			),
+		// Each `n8n execute` is its own process with its own limit store: the first run's removals
+		// in Ejento project 151 are not known to this one, so Ejento's "not found" is unconfirmed.
+		const allNotFound = (name: string): string =>
+			`${name}: all 30 users were not found. Check the base URL and scope ids before reading this as done: a typo looks exactly like this.`;
+		expect(secondSummary.json.warnings).toEqual([
+			allNotFound('Product Access'),
+			allNotFound('ProductBridge'),
+			allNotFound('Ejento'),
+			'Ejento: 30 "not found" answers are unconfirmed: Ejento answers an unknown project exactly like a user without access (404 Record Not Found). Check project 151: until a removal there succeeds, "not found" there may mean a wrong id.',
+			allNotFound('Flashback'),
+			allNotFound('Mudbase'),
+		]);
+		expect(second.filter((r) => r.scopeUnconfirmed === 'true').map((r) => r.system)).toEqual(
+			Array(30).fill('ejento'),
 		);
 	});
 
