@@ -71,6 +71,8 @@ export interface LimitStore {
 	confirmScope(key: string, until: number): Promise<void>;
 	/** Is there scope evidence for `key` that has not expired? */
 	scopeConfirmed(key: string): Promise<boolean>;
+	/** True the first time within `ttlMs` for `key`, false until then (a once-per-window guard). */
+	claimOnce(key: string, ttlMs: number): Promise<boolean>;
 }
 
 interface SystemState {
@@ -199,5 +201,16 @@ export class MemoryLimitStore implements LimitStore {
 		if (until > this.now()) return true;
 		this.scopes.delete(key);
 		return false;
+	}
+
+	/** Claims: key → until (ms). */
+	private readonly claims = new Map<string, number>();
+
+	async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+		const now = this.now();
+		const until = this.claims.get(key);
+		if (until !== undefined && until > now) return false;
+		this.claims.set(key, now + ttlMs);
+		return true;
 	}
 }

@@ -1,34 +1,141 @@
-import { MemoryLimitStore } from '../../../src/engine/limits/store';
+/**
+ * One contract, two stores: every expectation runs against `MemoryLimitStore` (virtual clock, exact
+ * to the millisecond) and `RedisLimitStore` (a redis-server of this file's own, real time). Redis's
+ * clock cannot be moved, so a store's harness says how time passes and how far a measured wait may
+ * fall short of the ideal one (the milliseconds the test itself took); then the Redis-only facts:
+ * several workers on one limit, a dead holder's lease, the keys' shape, TTLs and secrecy.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type Redis from 'ioredis';
+import { RedisLimitStore } from '../../../src/engine/limits/redisStore';
+import {
+	type Admission,
+	type AdmitRequest,
+	type LimitStore,
+	MemoryLimitStore,
+} from '../../../src/engine/limits/store';
+import { type RedisServer, startRedis } from '../../support/redisServer';
 import { VirtualClock } from '../../support/virtualClock';
 
-const REQUEST = { ratePerSecond: 10, burst: 1, concurrency: 2, leaseMs: 60_000 };
+const REQUEST: AdmitRequest = { ratePerSecond: 10, burst: 1, concurrency: 2, leaseMs: 60_000 };
 
-describe('MemoryLimitStore', () => {
-	let clock: VirtualClock;
-	let store: MemoryLimitStore;
-	beforeEach(() => {
-		clock = new VirtualClock();
-		store = new MemoryLimitStore(clock);
+type Granted = Extract<Admission, { kind: 'granted' }>;
+const isGranted = (admission: Admission): admission is Granted => admission.kind === 'granted';
+/** The wait an admission asks for (NaN when it is no wait, which fails every range). */
+const msOf = (admission: Admission): number => (admission.kind === 'wait' ? admission.ms : NaN);
+
+interface Harness {
+	store: LimitStore;
+	/** Lets `ms` pass on the store's clock (on Redis: a little more, never less). */
+	advance(ms: number): Promise<void>;
+	/** How far below the ideal a measured wait may be: the test's own milliseconds (0: exact). */
+	shortBy: number;
+	/** How far above: the error of a process's estimate of the server's clock (0: exact). */
+	longBy: number;
+}
+
+let server: RedisServer;
+let admin: Redis;
+
+beforeAll(async () => {
+	server = await startRedis();
+	admin = server.connect();
+});
+
+afterAll(async () => {
+	await server.stop();
+});
+
+async function redisStore(options: ConstructorParameters<typeof RedisLimitStore>[1] = {}) {
+	const store = new RedisLimitStore(server.connect(), options);
+	await store.syncClock();
+	return store;
+}
+
+const STORES: Array<[string, () => Promise<Harness>]> = [
+	[
+		'MemoryLimitStore',
+		async () => {
+			const clock = new VirtualClock();
+			return {
+				store: new MemoryLimitStore(clock),
+				advance: (ms) => clock.run(clock.sleep(ms)),
+				shortBy: 0,
+				longBy: 0,
+			};
+		},
+	],
+	[
+		'RedisLimitStore',
+		async () => {
+			await admin.flushdb();
+			return {
+				store: await redisStore(),
+				advance: (ms) => delay(ms + 10),
+				shortBy: 50,
+				longBy: 2,
+			};
+		},
+	],
+];
+
+describe.each(STORES)('%s (the LimitStore contract)', (_name, makeHarness) => {
+	let h: Harness;
+	let store: LimitStore;
+	beforeEach(async () => {
+		h = await makeHarness();
+		store = h.store;
 	});
+
+	/** A wait of `ms` (exactly, on a virtual clock). */
+	function expectWait(admission: Admission, ms: number, paused: boolean): void {
+		expect(admission).toMatchObject({ kind: 'wait', paused });
+		expect(msOf(admission)).toBeGreaterThanOrEqual(ms - h.shortBy);
+		expect(msOf(admission)).toBeLessThanOrEqual(ms + h.longBy);
+	}
 
 	it('admits on a token and a lease, taken together', async () => {
 		const first = await store.admit('s', REQUEST);
 		expect(first).toMatchObject({ kind: 'granted', inFlight: 1, circuitProbe: false });
-		expect(await store.admit('s', REQUEST)).toEqual({ kind: 'wait', ms: 100, paused: false });
-		await clock.run(clock.sleep(100));
+		expectWait(await store.admit('s', REQUEST), 100, false);
+		await h.advance(100);
 		expect(await store.admit('s', REQUEST)).toMatchObject({ kind: 'granted', inFlight: 2 });
-		await clock.run(clock.sleep(100));
+		await h.advance(100);
 		expect(await store.admit('s', REQUEST)).toEqual({ kind: 'full' });
 		if (first.kind === 'granted') await store.release('s', first.leaseId);
 		expect(await store.admit('s', REQUEST)).toMatchObject({ kind: 'granted', inFlight: 2 });
 	});
 
+	it('gives back the lease of a holder that never released it once leaseMs has passed', async () => {
+		const request = { ...REQUEST, concurrency: 1, leaseMs: 200 };
+		expect(await store.admit('s', request)).toMatchObject({ kind: 'granted', inFlight: 1 });
+		await h.advance(100);
+		expect(await store.admit('s', request)).toEqual({ kind: 'full' });
+		await h.advance(100);
+		expect(await store.admit('s', request)).toMatchObject({ kind: 'granted', inFlight: 1 });
+	});
+
 	it('a pause holds every admission until it ends, then one token, paced', async () => {
-		await store.pause('s', clock.now() + 2_000, REQUEST);
-		expect(await store.admit('s', REQUEST)).toEqual({ kind: 'wait', ms: 2_000, paused: true });
-		await clock.run(clock.sleep(2_000));
-		expect(await store.admit('s', REQUEST)).toMatchObject({ kind: 'granted' });
-		expect(await store.admit('s', REQUEST)).toEqual({ kind: 'wait', ms: 100, paused: false });
+		const request = { ...REQUEST, burst: 5 };
+		await store.pause('s', store.now() + 500, request);
+		expectWait(await store.admit('s', request), 500, true);
+		await h.advance(500);
+		expect(await store.admit('s', request)).toMatchObject({ kind: 'granted' });
+		expectWait(await store.admit('s', request), 100, false);
+	});
+
+	it('a later pause wins; an earlier one changes nothing', async () => {
+		await store.pause('s', store.now() + 400, REQUEST);
+		await store.pause('s', store.now() + 200, REQUEST);
+		expectWait(await store.admit('s', REQUEST), 400, true);
+	});
+
+	it('holds no more tokens than the system says remain', async () => {
+		const request = { ...REQUEST, burst: 5, concurrency: 10 };
+		expect(await store.admit('s', request)).toMatchObject({ kind: 'granted' });
+		await store.capTokens('s', 1, request);
+		expect(await store.admit('s', request)).toMatchObject({ kind: 'granted' });
+		expectWait(await store.admit('s', request), 100, false);
 	});
 
 	it('refuses while its circuit is open, then lets exactly one probe through', async () => {
@@ -36,29 +143,241 @@ describe('MemoryLimitStore', () => {
 			state: 'open',
 			reason: 'down',
 			cause: 'server',
-			until: clock.now() + 1_000,
+			until: store.now() + 300,
 		});
 		expect(await store.admit('s', REQUEST)).toEqual({ kind: 'refused', reason: 'down' });
-		await clock.run(clock.sleep(1_000));
+		await h.advance(300);
 		expect(await store.admit('s', REQUEST)).toMatchObject({ kind: 'granted', circuitProbe: true });
-		await clock.run(clock.sleep(1_000));
+		await h.advance(300);
 		expect(await store.admit('s', REQUEST)).toEqual({ kind: 'full' });
 		await store.settleProbe('s', 'answered', 'ok', 60_000);
 		expect(await store.admit('s', REQUEST)).toMatchObject({ kind: 'granted', circuitProbe: false });
 	});
 
-	it('counts consecutive server troubles, reset by any other answer', async () => {
+	it('a server error on the probe reopens a 5xx circuit for the cooldown, with the new reason', async () => {
+		await store.openCircuit('s', { state: 'open', reason: 'down', cause: 'server', until: 0 });
+		const probe = await store.admit('s', REQUEST);
+		expect(probe).toMatchObject({ kind: 'granted', circuitProbe: true });
+		if (probe.kind === 'granted') await store.release('s', probe.leaseId);
+		await store.settleProbe('s', 'server_error', 'still down', 300);
+		expect(await store.admit('s', REQUEST)).toEqual({ kind: 'refused', reason: 'still down' });
+		await h.advance(300);
+		expect(await store.admit('s', REQUEST)).toMatchObject({ kind: 'granted', circuitProbe: true });
+	});
+
+	it('a lost probe answer leaves a quota circuit half-open for the next probe', async () => {
+		const request = { ...REQUEST, ratePerSecond: 1_000 };
+		await store.openCircuit('s', { state: 'open', reason: 'quota', cause: 'quota', until: 0 });
+		const probe = await store.admit('s', request);
+		expect(probe).toMatchObject({ kind: 'granted', circuitProbe: true });
+		if (probe.kind === 'granted') await store.release('s', probe.leaseId);
+		await store.settleProbe('s', 'transport_error', 'reset', 60_000);
+		await h.advance(5);
+		expect(await store.admit('s', request)).toMatchObject({ kind: 'granted', circuitProbe: true });
+	});
+
+	it('counts consecutive server troubles, reset by any other answer and by opening the circuit', async () => {
 		expect(await store.countAnswer('s', true)).toBe(1);
 		expect(await store.countAnswer('s', true)).toBe(2);
 		expect(await store.countAnswer('s', false)).toBe(0);
 		expect(await store.countAnswer('s', true)).toBe(1);
+		await store.openCircuit('s', { state: 'open', reason: 'down', cause: 'server', until: 0 });
+		expect(await store.countAnswer('s', true)).toBe(1);
+		expect(await store.countAnswer('other', true)).toBe(1);
 	});
 
 	it('keeps what was learned per key, as a copy', async () => {
-		const learned = { ratePerSecond: 19, ceiling: 20, concurrency: 4, at: clock.now() };
+		const learned = { ratePerSecond: 19.5, ceiling: 20, concurrency: 4, at: 1_795_741_594_123 };
 		await store.saveLearned('a', learned);
 		learned.ratePerSecond = 1;
-		expect(await store.learned('a')).toEqual({ ...learned, ratePerSecond: 19 });
+		expect(await store.learned('a')).toEqual({ ...learned, ratePerSecond: 19.5 });
 		expect(await store.learned('b')).toBeUndefined();
+	});
+
+	it('keeps scope evidence until the later of its ends, and no longer', async () => {
+		await store.confirmScope('scope', store.now() + 300);
+		await store.confirmScope('scope', store.now() + 100);
+		expect(await store.scopeConfirmed('scope')).toBe(true);
+		expect(await store.scopeConfirmed('other scope')).toBe(false);
+		await h.advance(150);
+		expect(await store.scopeConfirmed('scope')).toBe(true);
+		await h.advance(150);
+		expect(await store.scopeConfirmed('scope')).toBe(false);
+	});
+
+	it('claims a key once within its ttl, then again', async () => {
+		expect(await store.claimOnce('warned', 200)).toBe(true);
+		expect(await store.claimOnce('warned', 200)).toBe(false);
+		expect(await store.claimOnce('other', 200)).toBe(true);
+		await h.advance(200);
+		expect(await store.claimOnce('warned', 200)).toBe(true);
+	});
+});
+
+describe('RedisLimitStore across workers (two connections, one Redis)', () => {
+	let a: RedisLimitStore;
+	let b: RedisLimitStore;
+	beforeEach(async () => {
+		await admin.flushdb();
+		a = await redisStore();
+		b = await redisStore();
+	});
+
+	it('never grants more leases than the concurrency, however the admissions interleave', async () => {
+		const request = { ratePerSecond: 1_000, burst: 100, concurrency: 3, leaseMs: 60_000 };
+		const answers = await Promise.all(
+			Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).admit('s', request)),
+		);
+		const inFlight = answers.filter(isGranted).map((answer) => answer.inFlight);
+		expect(inFlight.sort((x, y) => x - y)).toEqual([1, 2, 3]);
+		expect(answers.filter((answer) => answer.kind === 'full')).toHaveLength(17);
+		expect(await admin.zcard(a.keysOf('s').leases)).toBe(3);
+	});
+
+	it('never hands out more tokens than the bucket holds, however the admissions interleave', async () => {
+		// One token per 100 s: the test's own milliseconds refill nothing.
+		const request = { ratePerSecond: 0.01, burst: 4, concurrency: 50, leaseMs: 60_000 };
+		const answers = await Promise.all(
+			Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).admit('s', request)),
+		);
+		expect(answers.filter((answer) => answer.kind === 'granted')).toHaveLength(4);
+		const waits = answers.filter((answer) => answer.kind === 'wait');
+		expect(waits).toHaveLength(16);
+		for (const wait of waits) {
+			expect(wait).toMatchObject({ paused: false });
+			expect(msOf(wait)).toBeGreaterThan(99_000);
+			expect(msOf(wait)).toBeLessThanOrEqual(100_000);
+		}
+	});
+
+	it("gives back a dead worker's lease after leaseMs, to another worker", async () => {
+		const request = { ratePerSecond: 1_000, burst: 10, concurrency: 1, leaseMs: 200 };
+		const start = Date.now();
+		expect(await a.admit('s', request)).toMatchObject({ kind: 'granted' });
+		// Worker a dies here: it never releases. Worker b polls.
+		const seen: string[] = [];
+		let answer: Admission;
+		do {
+			answer = await b.admit('s', request);
+			seen.push(answer.kind);
+			if (answer.kind === 'full') await delay(20);
+		} while (answer.kind === 'full');
+		const elapsed = Date.now() - start;
+		expect(answer).toMatchObject({ kind: 'granted', inFlight: 1 });
+		expect(seen[0]).toBe('full');
+		expect(elapsed).toBeGreaterThanOrEqual(199);
+		expect(elapsed).toBeLessThan(500);
+	});
+
+	it('after a shared pause, the workers together resume with one token, then paced', async () => {
+		const request = { ratePerSecond: 5, burst: 5, concurrency: 10, leaseMs: 60_000 };
+		await a.pause('s', a.now() + 300, request);
+		const held = await b.admit('s', request);
+		expect(held).toMatchObject({ kind: 'wait', paused: true });
+		expect(msOf(held)).toBeGreaterThan(250);
+		await delay(310);
+		const answers = await Promise.all(
+			Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).admit('s', request)),
+		);
+		expect(answers.filter((answer) => answer.kind === 'granted')).toHaveLength(1);
+		const waits = answers.filter((answer) => answer.kind === 'wait');
+		expect(waits).toHaveLength(5);
+		for (const wait of waits) {
+			expect(wait).toMatchObject({ paused: false });
+			expect(msOf(wait)).toBeGreaterThan(150);
+			expect(msOf(wait)).toBeLessThanOrEqual(200);
+		}
+	});
+
+	it("tells the server's time even when the local clock is an hour off", async () => {
+		const behind = await redisStore({ localNow: () => Date.now() - 3_600_000 });
+		const [seconds, micros] = await admin.time();
+		const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+		expect(Math.abs(behind.now() - serverNow)).toBeLessThanOrEqual(5);
+		// Its pause, read by a worker whose clock is right, lasts what it said.
+		await behind.pause('s', behind.now() + 300, REQUEST);
+		const held = await a.admit('s', REQUEST);
+		expect(held).toMatchObject({ kind: 'wait', paused: true });
+		expect(msOf(held)).toBeGreaterThan(250);
+		expect(msOf(held)).toBeLessThanOrEqual(302);
+	});
+});
+
+describe('RedisLimitStore keys', () => {
+	beforeEach(async () => {
+		await admin.flushdb();
+	});
+
+	/** Every key there is, with its value and TTL. */
+	async function dump(): Promise<Array<{ key: string; value: string; pttl: number }>> {
+		const keys = (await admin.keys('*')).sort();
+		return Promise.all(
+			keys.map(async (key) => {
+				const type = await admin.type(key);
+				const value =
+					type === 'hash'
+						? JSON.stringify(await admin.hgetall(key))
+						: type === 'zset'
+							? JSON.stringify(await admin.zrange(key, 0, -1, 'WITHSCORES'))
+							: String(await admin.get(key));
+				return { key, value, pttl: await admin.pttl(key) };
+			}),
+		);
+	}
+
+	async function useEveryMethod(store: RedisLimitStore, key: string): Promise<void> {
+		await store.admit(key, { ...REQUEST, leaseMs: 30_000 });
+		await store.countAnswer(key, true);
+		await store.saveLearned(key, { ratePerSecond: 5, concurrency: 2, at: store.now() });
+		await store.confirmScope(`${key}:project-1`, store.now() + 90_000);
+		await store.claimOnce(`${key}:warned`, 45_000);
+	}
+
+	it('are under the prefix, one hash tag per system key, each with a TTL', async () => {
+		const store = await redisStore({ idleTtlMs: 60_000, learnedTtlMs: 120_000 });
+		await useEveryMethod(store, 'productAccess:cred-1');
+		// Known answers: the first 16 hex digits of sha256 of the key, e.g.
+		// printf %s 'productAccess:cred-1' | sha256sum → 6046504bcde530cb…
+		const keys = await dump();
+		expect(keys.map(({ key }) => key)).toEqual([
+			'n8n-offboarding:{12e2b467853df9ee}:once', // productAccess:cred-1:warned
+			'n8n-offboarding:{6046504bcde530cb}:learned',
+			'n8n-offboarding:{6046504bcde530cb}:leases',
+			'n8n-offboarding:{6046504bcde530cb}:state',
+			'n8n-offboarding:{c72d4d856004d068}:scope', // productAccess:cred-1:project-1
+		]);
+		const pttl = Object.fromEntries(keys.map(({ key, pttl }) => [key.split(':').pop(), pttl]));
+		const within = (ms: number): [number, number] => [ms - 1_000, ms + 2];
+		expect(pttl.state).toBeGreaterThan(within(60_000)[0]);
+		expect(pttl.state).toBeLessThanOrEqual(within(60_000)[1]);
+		expect(pttl.leases).toBeGreaterThan(within(30_000)[0]);
+		expect(pttl.leases).toBeLessThanOrEqual(within(30_000)[1]);
+		expect(pttl.learned).toBeGreaterThan(within(120_000)[0]);
+		expect(pttl.learned).toBeLessThanOrEqual(within(120_000)[1]);
+		expect(pttl.scope).toBeGreaterThan(within(90_000)[0]);
+		expect(pttl.scope).toBeLessThanOrEqual(within(90_000)[1]);
+		expect(pttl.once).toBeGreaterThan(within(45_000)[0]);
+		expect(pttl.once).toBeLessThanOrEqual(within(45_000)[1]);
+	});
+
+	it('a released last lease leaves no leases key behind', async () => {
+		const store = await redisStore();
+		const granted = await store.admit('s', REQUEST);
+		if (granted.kind === 'granted') await store.release('s', granted.leaseId);
+		expect(await admin.exists(store.keysOf('s').leases)).toBe(0);
+		expect(await admin.exists(store.keysOf('s').state)).toBe(1);
+	});
+
+	it('never hold a credential key verbatim, in a key name or a value', async () => {
+		const secret = 'sk_live_51HxFAKEsecretTOKEN';
+		const store = await redisStore();
+		await useEveryMethod(store, `mudbase:${secret}`);
+		const keys = await dump();
+		expect(keys).toHaveLength(5);
+		for (const { key, value } of keys) {
+			expect(key).not.toContain(secret);
+			expect(value).not.toContain(secret);
+			expect(value).not.toContain('mudbase');
+		}
 	});
 });

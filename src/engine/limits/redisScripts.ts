@@ -1,0 +1,211 @@
+/**
+ * The Lua scripts of `RedisLimitStore`: each `LimitStore` change as one script, so it is atomic on
+ * the server, and each reads Redis `TIME` as the one clock every worker shares. They transcribe
+ * `tokenBucket.ts`, `leases.ts` and `circuit.ts` line for line (same floats: Lua numbers are
+ * doubles), so the two stores decide alike; `redisStore.ts` says what was taken from which anchor.
+ *
+ * A system's scripts get three keys with one hash tag (one Redis Cluster slot, every key named in
+ * KEYS as Cluster requires): KEYS[1] the state hash, KEYS[2] the leases ZSET, KEYS[3] learned limits.
+ * ARGV[1] is always the idle TTL (ms). Every reply starts with the server's time (ms).
+ */
+
+/** Shared head of every script: the clock, number formats, the state hash and the token bucket. */
+const PRELUDE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local idle = tonumber(ARGV[1])
+
+-- Lua's own number-to-string keeps 14 digits: store and reply with 17 (round-trips a double).
+local function num(x) return string.format('%.17g', x) end
+local function int(x) return string.format('%d', math.ceil(x)) end
+
+-- The state of a system; a missing one starts as MemoryLimitStore's does (a full bucket, now).
+local function load(burst)
+  local f = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'paused', 'troubles',
+    'cstate', 'creason', 'cuntil', 'ccause', 'cprobing')
+  local s = {}
+  if f[2] then s.tokens = tonumber(f[1]); s.at = tonumber(f[2]) else s.tokens = burst; s.at = now end
+  s.paused = tonumber(f[3]) or 0
+  s.troubles = tonumber(f[4]) or 0
+  s.cstate = f[5] or 'closed'
+  s.creason = f[6] or ''
+  s.cuntil = tonumber(f[7]) or 0
+  s.ccause = f[8] or ''
+  s.cprobing = f[9] == '1'
+  return s
+end
+
+-- Writes the state back and keeps it for the idle TTL past the last time it mentions.
+local function save(s)
+  redis.call('HSET', KEYS[1], 'tokens', num(s.tokens), 'at', num(s.at), 'paused', num(s.paused),
+    'troubles', num(s.troubles), 'cstate', s.cstate, 'creason', s.creason, 'cuntil', num(s.cuntil),
+    'ccause', s.ccause, 'cprobing', s.cprobing and '1' or '0')
+  redis.call('PEXPIREAT', KEYS[1], int(math.max(now, s.at, s.paused, s.cuntil) + idle))
+end
+
+-- tokenBucket.ts, transcribed.
+local WHOLE = 1 - 1e-6
+local function refill(s, rate, burst)
+  if now < s.at then return end
+  s.tokens = math.min(burst, s.tokens + ((now - s.at) / 1000) * rate)
+  s.at = now
+end
+local function msUntilToken(s, rate)
+  local ahead = 0
+  if now < s.at then ahead = s.at - now end
+  if s.tokens >= WHOLE then return ahead end
+  return ahead + math.max(1, math.ceil(((1 - s.tokens) / rate) * 1000 - 1e-6))
+end
+
+-- circuit.ts circuitAt: an open circuit past its time is half-open, no probe out yet.
+local function circuitAt(s)
+  if s.cstate == 'open' and now >= s.cuntil then s.cstate = 'half-open'; s.cprobing = false end
+end
+`;
+
+/** ARGV: idle, rate, burst, concurrency, leaseMs, leaseId. */
+const ADMIT = `${PRELUDE}
+local rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3])
+local concurrency, leaseMs, leaseId = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local s = load(burst)
+circuitAt(s)
+local function reply(...) save(s); return { num(now), ... } end
+if s.cstate == 'open' then return reply('refused', s.creason) end
+if s.paused > now then return reply('wait', num(s.paused - now), '1') end
+local probe = s.cstate == 'half-open'
+if probe and s.cprobing then return reply('full') end
+local limit = concurrency
+if probe then limit = 1 end
+-- leases.ts heldLeases: a lease expiring at or before now is free again.
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', num(now))
+if redis.call('ZCARD', KEYS[2]) >= limit then return reply('full') end
+refill(s, rate, burst)
+local wait = msUntilToken(s, rate)
+if wait > 0 then return reply('wait', num(wait), '0') end
+s.tokens = s.tokens - 1
+redis.call('ZADD', KEYS[2], num(now + leaseMs), leaseId)
+-- The ZSET lives as long as its last lease: a dead worker's slots leave nothing behind.
+local last = redis.call('ZRANGE', KEYS[2], '-1', '-1', 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[2], int(tonumber(last[2]) + 1))
+if probe then s.cprobing = true end
+return reply('granted', leaseId, probe and '1' or '0', redis.call('ZCARD', KEYS[2]))
+`;
+
+/** ARGV: idle, leaseId. */
+const RELEASE = `${PRELUDE}
+save(load(1))
+redis.call('ZREM', KEYS[2], ARGV[2])
+return { num(now) }
+`;
+
+/** ARGV: idle, until, rate, burst. tokenBucket.ts pacedFrom: one token at the end, then paced. */
+const PAUSE = `${PRELUDE}
+local untilMs, rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local s = load(burst)
+if untilMs > s.paused then
+  s.paused = untilMs
+  refill(s, rate, burst)
+  s.tokens = math.min(s.tokens, 1)
+  s.at = math.max(untilMs, s.at)
+end
+save(s)
+return { num(now) }
+`;
+
+/** ARGV: idle, remaining, rate, burst. tokenBucket.ts capTokens. */
+const CAP_TOKENS = `${PRELUDE}
+local remaining, rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local s = load(burst)
+refill(s, rate, burst)
+s.tokens = math.min(s.tokens, remaining)
+save(s)
+return { num(now) }
+`;
+
+/** ARGV: idle, serverTrouble ('1' | '0'). */
+const COUNT_ANSWER = `${PRELUDE}
+local s = load(1)
+if ARGV[2] == '1' then s.troubles = s.troubles + 1 else s.troubles = 0 end
+save(s)
+return { num(now), num(s.troubles) }
+`;
+
+/** ARGV: idle, reason, until, cause. */
+const OPEN_CIRCUIT = `${PRELUDE}
+local s = load(1)
+s.cstate, s.creason, s.cuntil, s.ccause, s.cprobing = 'open', ARGV[2], tonumber(ARGV[3]), ARGV[4], false
+s.troubles = 0
+save(s)
+return { num(now) }
+`;
+
+/** ARGV: idle, answer, reason, cooldownMs. circuit.ts afterProbe, on the circuit as stored. */
+const SETTLE_PROBE = `${PRELUDE}
+local answer, reason, cooldown = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local s = load(1)
+if s.cstate == 'half-open' then
+  if answer ~= 'answered' and s.ccause == 'server' then
+    s.cstate, s.creason, s.cuntil, s.cprobing = 'open', reason, now + cooldown, false
+  elseif answer == 'transport_error' then
+    s.cprobing = false
+  else
+    s.cstate, s.creason, s.cuntil, s.ccause, s.cprobing = 'closed', '', 0, '', false
+  end
+end
+save(s)
+return { num(now) }
+`;
+
+/** ARGV: idle, learned JSON, its TTL (ms). */
+const SAVE_LEARNED = `${PRELUDE}
+save(load(1))
+redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
+return { num(now) }
+`;
+
+/**
+ * Scope evidence has a key of its own (KEYS[1], its own hash tag): ARGV[1] until. The later of
+ * this and the evidence already there; the key expires with it (PEXPIREAT).
+ */
+const CONFIRM_SCOPE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local untilMs = math.max(tonumber(ARGV[1]), tonumber(redis.call('GET', KEYS[1]) or '0'))
+if untilMs > now then
+  redis.call('SET', KEYS[1], string.format('%.17g', untilMs))
+  redis.call('PEXPIREAT', KEYS[1], string.format('%d', math.ceil(untilMs)))
+end
+return { string.format('%.17g', now) }
+`;
+
+/**
+ * Compares with TIME rather than trusting expiry alone: Redis keeps a key through its expiry
+ * millisecond (it expires when now > when), the evidence ends at it (until > now).
+ */
+const SCOPE_CONFIRMED = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local untilMs = tonumber(redis.call('GET', KEYS[1]) or '0')
+local confirmed = '0'
+if untilMs > now then confirmed = '1' else redis.call('DEL', KEYS[1]) end
+return { string.format('%.17g', now), confirmed }
+`;
+
+export const SYSTEM_SCRIPTS = {
+	offboardingAdmit: ADMIT,
+	offboardingRelease: RELEASE,
+	offboardingPause: PAUSE,
+	offboardingCapTokens: CAP_TOKENS,
+	offboardingCountAnswer: COUNT_ANSWER,
+	offboardingOpenCircuit: OPEN_CIRCUIT,
+	offboardingSettleProbe: SETTLE_PROBE,
+	offboardingSaveLearned: SAVE_LEARNED,
+} as const;
+
+export const SCOPE_SCRIPTS = {
+	offboardingConfirmScope: CONFIRM_SCOPE,
+	offboardingScopeConfirmed: SCOPE_CONFIRMED,
+} as const;
+
+export type SystemScript = keyof typeof SYSTEM_SCRIPTS;
+export type ScopeScript = keyof typeof SCOPE_SCRIPTS;
