@@ -107,12 +107,16 @@ describe.each(STORES)('%s (the LimitStore contract)', (_name, makeHarness) => {
 	});
 
 	it('gives back the lease of a holder that never released it once leaseMs has passed', async () => {
-		const request = { ...REQUEST, concurrency: 1, leaseMs: 200 };
-		expect(await store.admit('s', request)).toMatchObject({ kind: 'granted', inFlight: 1 });
+		const long = { ...REQUEST, ratePerSecond: 1_000, burst: 10, leaseMs: 60_000 };
+		const short = { ...long, leaseMs: 200 };
+		expect(await store.admit('s', long)).toMatchObject({ kind: 'granted', inFlight: 1 });
+		expect(await store.admit('s', short)).toMatchObject({ kind: 'granted', inFlight: 2 });
 		await h.advance(100);
-		expect(await store.admit('s', request)).toEqual({ kind: 'full' });
+		expect(await store.admit('s', short)).toEqual({ kind: 'full' });
 		await h.advance(100);
-		expect(await store.admit('s', request)).toMatchObject({ kind: 'granted', inFlight: 1 });
+		// The short lease is free again, the long one still held.
+		expect(await store.admit('s', short)).toMatchObject({ kind: 'granted', inFlight: 2 });
+		expect(await store.admit('s', short)).toEqual({ kind: 'full' });
 	});
 
 	it('a pause holds every admission until it ends, then one token, paced', async () => {
@@ -124,10 +128,12 @@ describe.each(STORES)('%s (the LimitStore contract)', (_name, makeHarness) => {
 		expectWait(await store.admit('s', request), 100, false);
 	});
 
-	it('a later pause wins; an earlier one changes nothing', async () => {
-		await store.pause('s', store.now() + 400, REQUEST);
+	it('a later pause wins; an earlier one changes nothing; its end keeps its fraction of a ms', async () => {
+		await store.pause('s', store.now() + 400.25, REQUEST);
 		await store.pause('s', store.now() + 200, REQUEST);
-		expectWait(await store.admit('s', REQUEST), 400, true);
+		const held = await store.admit('s', REQUEST);
+		expectWait(held, 400.25, true);
+		expect(msOf(held) % 1).toBe(0.25);
 	});
 
 	it('holds no more tokens than the system says remain', async () => {
@@ -287,6 +293,13 @@ describe('RedisLimitStore across workers (two connections, one Redis)', () => {
 			expect(msOf(wait)).toBeGreaterThan(150);
 			expect(msOf(wait)).toBeLessThanOrEqual(200);
 		}
+	});
+
+	it('goes on after Redis lost its scripts (a restart empties the script cache)', async () => {
+		expect(await a.countAnswer('s', true)).toBe(1);
+		expect(await admin.script('FLUSH')).toBe('OK');
+		expect(await a.countAnswer('s', true)).toBe(2);
+		expect(await b.countAnswer('s', true)).toBe(3);
 	});
 
 	it("tells the server's time even when the local clock is an hour off", async () => {
