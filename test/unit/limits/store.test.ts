@@ -6,6 +6,7 @@
  * several workers on one limit, a dead holder's lease, the keys' shape, TTLs and secrecy.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
 import { RedisLimitStore } from '../../../src/engine/limits/redisStore';
 import {
@@ -392,5 +393,43 @@ describe('RedisLimitStore keys', () => {
 			expect(value).not.toContain(secret);
 			expect(value).not.toContain('mudbase');
 		}
+	});
+});
+
+describe('RedisLimitStore on a Redis Cluster', () => {
+	let cluster: RedisServer;
+	let client: Cluster;
+	beforeAll(async () => {
+		cluster = await startRedis({ cluster: true });
+		client = cluster.connectCluster();
+	});
+	afterAll(async () => {
+		await cluster.stop();
+	});
+
+	it("refuses a command across two systems' keys (the check this test relies on is on)", async () => {
+		const store = new RedisLimitStore(client);
+		const [a, b] = [store.keysOf('productAccess:cred-1'), store.keysOf('mudbase:cred-2')];
+		await expect(client.eval('return 1', 2, a.state, b.state)).rejects.toThrow(/CROSSSLOT/);
+	});
+
+	it('runs every script, each within one slot', async () => {
+		const store = new RedisLimitStore(client);
+		await store.syncClock();
+		const key = 'productAccess:cred-1';
+		const granted = await store.admit(key, REQUEST);
+		expect(granted).toMatchObject({ kind: 'granted', inFlight: 1 });
+		if (granted.kind === 'granted') await store.release(key, granted.leaseId);
+		await store.pause(key, store.now() + 300, REQUEST);
+		await store.capTokens(key, 0, REQUEST);
+		expect(await store.countAnswer(key, true)).toBe(1);
+		await store.openCircuit(key, { state: 'open', reason: 'down', cause: 'server', until: 0 });
+		await store.settleProbe(key, 'answered', 'ok', 1_000);
+		await store.saveLearned(key, { ratePerSecond: 5, concurrency: 2, at: 1 });
+		expect(await store.learned(key)).toEqual({ ratePerSecond: 5, concurrency: 2, at: 1 });
+		await store.confirmScope(`${key}:project-1`, store.now() + 1_000);
+		expect(await store.scopeConfirmed(`${key}:project-1`)).toBe(true);
+		expect(await store.claimOnce(`${key}:warned`, 1_000)).toBe(true);
+		expect(await store.admit(key, REQUEST)).toMatchObject({ kind: 'wait', paused: true });
 	});
 });
