@@ -3,11 +3,11 @@
  * to the millisecond) and `RedisLimitStore` (a redis-server of this file's own, real time). Redis's
  * clock cannot be moved, so a store's harness says how time passes and how far a measured wait may
  * fall short of the ideal one (the milliseconds the test itself took); then the Redis-only facts:
- * several workers on one limit, a dead holder's lease, the keys' shape, TTLs and secrecy.
+ * several workers on one limit, a dead holder's lease, the keys' shape, TTLs and secrecy, and every
+ * script within one slot of a (one-node) Redis Cluster. The whole file takes about 5 s.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Cluster } from 'ioredis';
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { RedisLimitStore } from '../../../src/engine/limits/redisStore';
 import {
 	type Admission,
