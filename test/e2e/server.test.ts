@@ -3,7 +3,7 @@
  * only for signed requests (Verify Webhook Signature), and the editor in Chromium showing the
  * Offboard Users node's panel.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openNodePanel } from '../../e2e/editor';
 import { EXAMPLES, exampleCredentials, signedPost, WEBHOOK_PATH } from '../../e2e/examples';
@@ -60,6 +60,9 @@ async function send(request: ErasureRequest) {
 async function erasureRequest(body: unknown) {
 	return await send(signedPost(fx.signingSecret, body));
 }
+
+/** The X-Signature of a request n8n accepted (the replay test's), for the on-disk search's control. */
+let acceptedSignature = '';
 
 function removalRequestCount(): number {
 	return SYSTEMS.reduce((n, s) => n + fx.sandbox[s].removalRequests().length, 0);
@@ -150,6 +153,7 @@ describe('GDPR erasure webhook in real n8n', () => {
 				ids: idsOf(other),
 			});
 			expect((await send(request)).status).toBe(200);
+			acceptedSignature = request.headers['X-Signature'];
 			expect(fx.sandbox.isDemoMember('flashback', other.flashbackUserId)).toBe(false);
 			// The person is back (re-invited): a replayed request must not remove them again.
 			fx.sandbox.addPerson(other);
@@ -283,8 +287,12 @@ describe('The editor in Chromium', () => {
 		const database = join(fx.n8n.userFolder, '.n8n', 'database.sqlite');
 		const files = filesUnder(fx.n8n.userFolder);
 		expect(files).toContain(database);
-		if (existsSync(`${database}-wal`)) expect(files).toContain(`${database}-wal`);
 		expect(secretOccurrences(files, secrets)).toEqual([]);
+		// The search reaches where request headers land: the X-Signature of an accepted request (an
+		// HMAC, useless without the secret and refused once used) is found in these files, as a Header
+		// Auth key was (4 copies in database.sqlite-wal after 4 requests).
+		expect(acceptedSignature).toMatch(/^sha256=[0-9a-f]{64}$/);
+		expect(secretOccurrences(files, [acceptedSignature])).not.toEqual([]);
 		// The debug log saw the requests, and no secret.
 		expect(fx.n8n.log()).toContain('Received webhook "POST" for path "gdpr-erasure"');
 		expect(secretOccurrences([fx.n8n.logFile], secrets)).toEqual([]);
