@@ -1,4 +1,4 @@
-import { MemoryLimitStore } from '../../../src/engine/limits/store';
+import { MAX_CLAIMS, MemoryLimitStore } from '../../../src/engine/limits/store';
 import { VirtualClock } from '../../support/virtualClock';
 
 const REQUEST = { ratePerSecond: 10, burst: 1, concurrency: 2, leaseMs: 60_000 };
@@ -60,5 +60,49 @@ describe('MemoryLimitStore', () => {
 		learned.ratePerSecond = 1;
 		expect(await store.learned('a')).toEqual({ ...learned, ratePerSecond: 19 });
 		expect(await store.learned('b')).toBeUndefined();
+	});
+});
+
+describe('MemoryLimitStore.claimOnce (replay memory)', () => {
+	let clock: VirtualClock;
+	let store: MemoryLimitStore;
+	beforeEach(() => {
+		clock = new VirtualClock();
+		store = new MemoryLimitStore(clock);
+	});
+
+	it('is true the first time a key is claimed, false while the claim lasts', async () => {
+		expect(await store.claimOnce('k', 1_000)).toBe(true);
+		expect(await store.claimOnce('k', 1_000)).toBe(false);
+		expect(await store.claimOnce('other', 1_000)).toBe(true);
+		await clock.run(clock.sleep(999));
+		expect(await store.claimOnce('k', 1_000)).toBe(false);
+	});
+
+	it('forgets a claim when its ttl is over, so the key can be claimed again', async () => {
+		expect(await store.claimOnce('k', 1_000)).toBe(true);
+		await clock.run(clock.sleep(1_000));
+		expect(await store.claimOnce('k', 1_000)).toBe(true);
+		expect(await store.claimOnce('k', 1_000)).toBe(false);
+	});
+
+	it('two claims at once: exactly one wins', async () => {
+		const results = await Promise.all([store.claimOnce('k', 1_000), store.claimOnce('k', 1_000)]);
+		expect(results.sort()).toEqual([false, true]);
+	});
+
+	it('stays bounded: at the cap it refuses new keys until claims expire, never forgets a live one', async () => {
+		for (let i = 0; i < MAX_CLAIMS; i++) expect(await store.claimOnce(`k${i}`, 1_000)).toBe(true);
+		expect(await store.claimOnce('one-too-many', 1_000)).toBe(false);
+		expect(await store.claimOnce('k0', 1_000)).toBe(false);
+		await clock.run(clock.sleep(1_000));
+		expect(await store.claimOnce('one-too-many', 1_000)).toBe(true);
+		expect(await store.claimOnce('k0', 1_000)).toBe(true);
+	});
+
+	it('clear() forgets claims with the rest of the process state', async () => {
+		expect(await store.claimOnce('k', 60_000)).toBe(true);
+		store.clear();
+		expect(await store.claimOnce('k', 60_000)).toBe(true);
 	});
 });
