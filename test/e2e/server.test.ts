@@ -6,9 +6,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openNodePanel } from '../../e2e/editor';
-import { EXAMPLES, exampleCredentials, signedPost, WEBHOOK_PATH } from '../../e2e/examples';
+import {
+	EXAMPLES,
+	exampleCredentials,
+	loadExample,
+	signedPost,
+	WEBHOOK_PATH,
+} from '../../e2e/examples';
 import type { CredentialRecord } from '../../e2e/n8n';
 import { REPO_ROOT } from '../../e2e/runtime';
+import { recordReliability } from '../support/reliability';
 import type { GdprReceipt } from '../../src/receipt';
 import { demoPerson, type DemoPerson, USER_ID_FIELD } from '../../sandbox';
 import {
@@ -30,11 +37,32 @@ const OWNER = {
 	password: 'E2e-owner-pass-1',
 };
 
+/** The GDPR example with a typo in its Ejento project id (2: no such project in the emulator). */
+const TYPO_ID = 'offboardingGdprEjentoTypo';
+const TYPO_PATH = 'gdpr-erasure-typo';
+function typoWorkflow() {
+	const workflow = loadExample('gdpr');
+	const nodes = workflow.nodes.map((node) => {
+		if (node.type === 'n8n-nodes-base.webhook')
+			return {
+				...node,
+				webhookId: '0b7e6c1d-2f3a-4c5b-8d9e-a1b2c3d4e5f6',
+				parameters: { ...node.parameters, path: TYPO_PATH },
+			};
+		if (node.type.endsWith('.offboardUsers'))
+			return { ...node, parameters: { ...node.parameters, ejentoProjectIdValues: '2' } };
+		return node;
+	});
+	return { ...workflow, id: TYPO_ID, name: `${workflow.name} (Ejento project typo)`, nodes };
+}
+
 let fx: E2eFixture;
 beforeAll(async () => {
 	fx = await startFixture({ logLevel: 'debug' });
+	await fx.n8n.importWorkflows([typoWorkflow()]);
 	await fx.n8n.publish(EXAMPLES.gdpr.id);
-	await fx.n8n.start({ webhooks: [WEBHOOK_PATH] });
+	await fx.n8n.publish(TYPO_ID);
+	await fx.n8n.start({ webhooks: [WEBHOOK_PATH, TYPO_PATH] });
 	await fx.n8n.setupOwner(OWNER);
 }, 600_000);
 afterAll(async () => {
@@ -50,8 +78,8 @@ function idsOf(person: DemoPerson): Record<string, string> {
 type ErasureRequest = ReturnType<typeof signedPost>;
 
 /** Sends a request exactly as prepared (headers, body bytes): a replay is the same object sent again. */
-async function send(request: ErasureRequest) {
-	const response = await fetch(`${fx.n8n.baseUrl}/webhook/${WEBHOOK_PATH}`, request);
+async function send(request: ErasureRequest, path = WEBHOOK_PATH) {
+	const response = await fetch(`${fx.n8n.baseUrl}/webhook/${path}`, request);
 	const text = await response.text();
 	return { status: response.status, text };
 }
@@ -101,6 +129,40 @@ describe('GDPR erasure webhook in real n8n', () => {
 		expect(second.complete).toBe(true);
 	});
 
+	it('answers 502 "no access found, unconfirmed" for an Ejento project typo; 200 only where a removal proved the project', async () => {
+		// Never a member anywhere: every system answers "not there".
+		const nobody = demoPerson(505);
+		const body = { requestId: 'REQ-505', email: nobody.email, ids: idsOf(nobody) };
+		const typo = await send(signedPost(fx.signingSecret, body), TYPO_PATH);
+		expect(typo.status).toBe(502);
+		const receipt = JSON.parse(typo.text) as GdprReceipt;
+		expect(receipt.complete).toBe(false);
+		expect(receipt.systems.map((s) => [s.system, s.status])).toEqual(
+			SYSTEMS.map((s) => [s, s === 'ejento' ? 'no access found, unconfirmed' : 'no access found']),
+		);
+		expect(receipt.systems.find((s) => s.system === 'ejento')?.unconfirmed).toEqual([
+			'Ejento answers an unknown project exactly like a user without access (404 Record Not Found); check project 2',
+		]);
+		expect(receipt.statement).toBe(
+			'Not complete: Ejento no access found, unconfirmed (Ejento answers an unknown project exactly like a user without access (404 Record Not Found); check project 2). This receipt must not be sent as confirmation.',
+		);
+		// Project 151 has evidence (the first test removed someone there): confirmed.
+		const right = await erasureRequest({ ...body, requestId: 'REQ-505b' });
+		expect(right.status).toBe(200);
+		const confirmed = JSON.parse(right.text) as GdprReceipt;
+		expect([confirmed.complete, confirmed.systems.map((s) => s.status)]).toEqual([
+			true,
+			SYSTEMS.map(() => 'no access found'),
+		]);
+		recordReliability({
+			table: 'GDPR receipt',
+			case: 'real n8n, signed webhook: a subject without access, Ejento project typo (2), then the right project (151, a removal there earlier)',
+			expected:
+				'typo: HTTP 502, complete false, Ejento "no access found, unconfirmed" · 151: HTTP 200, complete true',
+			observed: `typo: HTTP ${typo.status}, complete ${receipt.complete}, Ejento "${receipt.systems.find((s) => s.system === 'ejento')?.status}" · 151: HTTP ${right.status}, complete ${confirmed.complete}`,
+		});
+	});
+
 	describe('refuses with 401 and its reason, before any removal', () => {
 		const subject = demoPerson(502);
 		const body = { requestId: 'REQ-502', email: subject.email, ids: idsOf(subject) };
@@ -109,7 +171,16 @@ describe('GDPR erasure webhook in real n8n', () => {
 			fx.sandbox.addPerson(subject);
 			before = removalRequestCount();
 		});
+		/** One reliability row per refusal: its answer, and the removal requests it caused (0). */
+		let answered = '';
 		afterEach(() => {
+			recordReliability({
+				table: 'GDPR receipt',
+				case: `real n8n, signed webhook: ${expect.getState().currentTestName?.replace(/^.*before any removal /, '')}`,
+				expected:
+					'HTTP 401 with its reason · 0 removal requests · the subject still a member everywhere',
+				observed: `${answered} · ${removalRequestCount() - before} removal requests · still a member in ${SYSTEMS.filter((system) => fx.sandbox.isDemoMember(system, subject[USER_ID_FIELD[system]])).length} of ${SYSTEMS.length}`,
+			});
 			expect(removalRequestCount()).toBe(before);
 			for (const system of SYSTEMS)
 				expect([system, fx.sandbox.isDemoMember(system, subject[USER_ID_FIELD[system]])]).toEqual([
@@ -120,6 +191,7 @@ describe('GDPR erasure webhook in real n8n', () => {
 
 		it('a bad signature (another secret)', async () => {
 			const refused = await send(signedPost('not-the-signing-secret-of-this-n8n', body));
+			answered = `HTTP ${refused.status} ${refused.text}`;
 			expect([refused.status, JSON.parse(refused.text)]).toEqual([
 				401,
 				{ error: 'signature does not match' },
@@ -130,6 +202,7 @@ describe('GDPR erasure webhook in real n8n', () => {
 			const signed = signedPost(fx.signingSecret, body);
 			delete signed.headers['X-Signature'];
 			const refused = await send(signed);
+			answered = `HTTP ${refused.status} ${refused.text}`;
 			expect([refused.status, JSON.parse(refused.text)]).toEqual([
 				401,
 				{ error: 'missing X-Signature header' },
@@ -138,6 +211,7 @@ describe('GDPR erasure webhook in real n8n', () => {
 
 		it('a timestamp 6 minutes old', async () => {
 			const refused = await send(signedPost(fx.signingSecret, body, Date.now() - 6 * 60_000));
+			answered = `HTTP ${refused.status} ${refused.text}`;
 			expect(refused.status).toBe(401);
 			expect(JSON.parse(refused.text)).toEqual({
 				error: expect.stringMatching(/^timestamp outside the 5-minute window \(36\d s old\)$/),
@@ -159,6 +233,7 @@ describe('GDPR erasure webhook in real n8n', () => {
 			fx.sandbox.addPerson(other);
 			before = removalRequestCount();
 			const replayed = await send(request);
+			answered = `HTTP ${replayed.status} ${replayed.text}`;
 			expect([replayed.status, JSON.parse(replayed.text)]).toEqual([
 				401,
 				{ error: 'already used: a replayed request' },
