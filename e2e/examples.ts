@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_CREDENTIALS, type Sandbox, sandboxCredentialData } from '../sandbox';
+import { signedHeaders } from '../src/signature';
 import type { CredentialRecord, WorkflowRecord } from './n8n';
 import { REPO_ROOT } from './runtime';
 
@@ -18,7 +19,6 @@ export const EXAMPLES = {
 /** The folder the nightly example reads from and writes to, as shipped (n8n's Docker image). */
 export const EXAMPLE_FOLDER = '/home/node/.n8n-files/offboarding';
 export const WEBHOOK_PATH = 'gdpr-erasure';
-export const WEBHOOK_HEADER = 'X-Offboarding-Key';
 
 /** Reads an example; `folder` replaces the nightly example's folder setting. */
 export function loadExample(name: keyof typeof EXAMPLES, folder?: string): WorkflowRecord {
@@ -35,15 +35,48 @@ export function loadExamples(folder: string): WorkflowRecord[] {
 	);
 }
 
-/** A random secret for the webhook's header auth, made at import time (never a fixed value). */
-export function newWebhookSecret(): string {
-	return randomBytes(18).toString('base64url');
+/** A random signing secret for the GDPR webhook, made at import time (never a fixed value). */
+export function newSigningSecret(): string {
+	return randomBytes(32).toString('base64url');
+}
+
+/**
+ * A signed JSON POST, as a GDPR caller sends it: the body's bytes are fixed once, then signed
+ * (src/signature.ts). `now` moves the timestamp (a stale request); the same result sent twice is a replay.
+ */
+export function signedPost(
+	secret: string,
+	body: unknown,
+	now = Date.now(),
+): { method: 'POST'; headers: Record<string, string>; body: string } {
+	const text = JSON.stringify(body);
+	return {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', ...signedHeaders(secret, text, now) },
+		body: text,
+	};
+}
+
+/**
+ * The bash a caller runs (curl + openssl), as the README shows it: `secret` and `body` as given,
+ * the timestamp and signature computed by the shell at run time.
+ */
+export function signedCurl(url: string, secret: string, body: string): string {
+	const quote = (text: string) => `'${text.split("'").join(`'\\''`)}'`;
+	return [
+		`SECRET=${quote(secret)}`,
+		`body=${quote(body)}`,
+		`ts=$(date +%s)`,
+		`sig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')`,
+		`curl -s -X POST ${url} -H "X-Timestamp: $ts" -H "X-Signature: sha256=$sig" \\`,
+		`  -H 'Content-Type: application/json' --data-binary "$body"`,
+	].join('\n');
 }
 
 /** The credentials the examples refer to (by id), filled in for `sandbox`. */
 export function exampleCredentials(
 	baseUrls: Sandbox['baseUrls'],
-	webhookSecret: string,
+	signingSecret: string,
 ): CredentialRecord[] {
 	const data = sandboxCredentialData(baseUrls);
 	const record = (id: string, name: string, type: string): CredentialRecord => ({
@@ -59,22 +92,22 @@ export function exampleCredentials(
 		record('demoFlashback', 'Flashback (sandbox)', 'flashbackApi'),
 		record('demoMudbase', 'Mudbase (sandbox)', 'mudbaseApi'),
 		{
-			id: 'demoWebhookHeader',
-			name: 'Webhook header (sandbox)',
-			type: 'httpHeaderAuth',
-			data: { name: WEBHOOK_HEADER, value: webhookSecret },
+			id: 'demoWebhookSigning',
+			name: 'Webhook signing secret (sandbox)',
+			type: 'webhookSigningSecretApi',
+			data: { secret: signingSecret },
 		},
 	];
 }
 
 /** Every secret value the example credentials hold. */
-export function exampleSecrets(webhookSecret: string): string[] {
+export function exampleSecrets(signingSecret: string): string[] {
 	return [
 		DEMO_CREDENTIALS.productAccess.token,
 		DEMO_CREDENTIALS.productBridge.apiKey,
 		DEMO_CREDENTIALS.ejento.token,
 		DEMO_CREDENTIALS.flashback.token,
 		DEMO_CREDENTIALS.mudbase.password,
-		webhookSecret,
+		signingSecret,
 	];
 }

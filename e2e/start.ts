@@ -12,8 +12,8 @@ import {
 	EXAMPLES,
 	exampleCredentials,
 	loadExamples,
-	newWebhookSecret,
-	WEBHOOK_HEADER,
+	newSigningSecret,
+	signedCurl,
 	WEBHOOK_PATH,
 } from './examples';
 import { N8nInstance } from './n8n';
@@ -72,8 +72,8 @@ async function main(): Promise<void> {
 
 	try {
 		say('4/6 Importing the example workflows and their credentials…');
-		const webhookSecret = newWebhookSecret();
-		await n8n.importCredentials(exampleCredentials(sandbox.baseUrls, webhookSecret));
+		const signingSecret = newSigningSecret();
+		await n8n.importCredentials(exampleCredentials(sandbox.baseUrls, signingSecret));
 		await n8n.importWorkflows(loadExamples(n8n.filesDir));
 		await n8n.publish(EXAMPLES.gdpr.id);
 
@@ -99,9 +99,19 @@ async function main(): Promise<void> {
 				`Editor:   ${n8n.baseUrl}   (log in as ${DEMO_OWNER.email} / ${DEMO_OWNER.password}; demo only)`,
 				`Workflows: "Nightly offboarding (leavers CSV)", "GDPR erasure request (webhook)", "Remove one user from Flashback"`,
 				`Files:    ${n8n.filesDir} (leavers.csv, reports)`,
-				'Try the GDPR webhook:',
-				`  curl -s -X POST ${n8n.baseUrl}/webhook/${WEBHOOK_PATH} -H '${WEBHOOK_HEADER}: ${webhookSecret}' \\`,
-				`    -H 'Content-Type: application/json' -d '${JSON.stringify({ requestId: 'REQ-1', email: subject.email, ids: { ...subject, email: undefined } })}'`,
+				"Try the GDPR webhook, a signed request (bash, curl, openssl; the secret is this demo's own):",
+				signedCurl(
+					`${n8n.baseUrl}/webhook/${WEBHOOK_PATH}`,
+					signingSecret,
+					JSON.stringify({
+						requestId: 'REQ-1',
+						email: subject.email,
+						ids: { ...subject, email: undefined },
+					}),
+				)
+					.split('\n')
+					.map((line) => `  ${line}`)
+					.join('\n'),
 				'Ctrl-C stops n8n and the sandbox.',
 			].join('\n'),
 		);

@@ -36,7 +36,7 @@ const TABLES: Array<[title: string, about: string]> = [
 	],
 	[
 		'GDPR receipt',
-		'One-person erasure requests through Offboard Users in receipt mode against the emulators (`test/n8n/offboardUsers.test.ts`): a receipt is complete only when every answer proves it; Ejento answers an unknown project exactly like a user without access, so its "not found" counts only in a project where a removal succeeded (scope evidence).',
+		'One-person erasure requests through Offboard Users in receipt mode against the emulators (`test/n8n/offboardUsers.test.ts`), and through the signed GDPR example in real n8n 2.40.7 (`test/e2e/server.test.ts`): a receipt is complete only when every answer proves it (Ejento answers an unknown project exactly like a user without access, so its "not found" counts only in a project where a removal succeeded: scope evidence), and a request that is not signed, signed with another secret, too old or replayed gets 401 before any removal.',
 	],
 	[
 		'Crash and resume',

@@ -16,6 +16,7 @@ import {
 	N8nInstance,
 	type WorkflowRecord,
 } from '../../e2e/n8n';
+import { newSigningSecret } from '../../e2e/examples';
 import type { Runtime } from '../../e2e/runtime';
 import {
 	DEFAULT_PORTS,
@@ -47,6 +48,7 @@ export function credentialRef(id: string): { id: string; name: string } {
 	return { id, name: id };
 }
 
+/** The nightly trigger's header auth (it carries no personal data); GDPR requests are signed. */
 export const WEBHOOK_HEADER_NAME = 'X-Bench-Key';
 
 export interface ProcessStats {
@@ -76,6 +78,8 @@ export class BenchN8n {
 		readonly slot: Slot,
 		private readonly root: string,
 		readonly webhookSecret: string,
+		/** The GDPR webhook's signing secret (Verify Webhook Signature), as in the example. */
+		readonly signingSecret: string,
 	) {}
 
 	/** A user folder with the package installed and the sandbox credentials imported. */
@@ -92,6 +96,7 @@ export class BenchN8n {
 			slot,
 			root,
 			`bench-${randomBytes(12).toString('base64url')}`,
+			newSigningSecret(),
 		);
 		await instance.installPackage(tarball);
 		const data = sandboxCredentialData(baseUrls);
@@ -107,6 +112,12 @@ export class BenchN8n {
 				name: 'bench_webhookHeader',
 				type: 'httpHeaderAuth',
 				data: { name: WEBHOOK_HEADER_NAME, value: bench.webhookSecret },
+			},
+			{
+				id: 'bench_webhookSigning',
+				name: 'bench_webhookSigning',
+				type: 'webhookSigningSecretApi',
+				data: { secret: bench.signingSecret },
 			},
 			{
 				// What a user of the HTTP Request node sets up for Flashback: a header credential.
@@ -127,7 +138,7 @@ export class BenchN8n {
 	clone(root: string, env: Record<string, string> = {}): BenchN8n {
 		const instance = new N8nInstance(this.instance.runtime, { root, filesDir: this.filesDir, env });
 		cpSync(this.instance.userFolder, instance.userFolder, { recursive: true });
-		return new BenchN8n(instance, this.slot, root, this.webhookSecret);
+		return new BenchN8n(instance, this.slot, root, this.webhookSecret, this.signingSecret);
 	}
 
 	/**

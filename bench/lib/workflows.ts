@@ -236,6 +236,7 @@ export function webhooksWorkflow(options: {
 	deletionThreshold: number;
 }): WorkflowRecord {
 	const header = { httpHeaderAuth: credentialRef('bench_webhookHeader') };
+	// As examples/gdpr-erasure-webhook.json: no header auth, the raw body, a signature checked.
 	const gdprHook = node(
 		'Erasure request',
 		'n8n-nodes-base.webhook',
@@ -243,12 +244,23 @@ export function webhooksWorkflow(options: {
 		{
 			httpMethod: 'POST',
 			path: GDPR_WEBHOOK_PATH,
-			authentication: 'headerAuth',
 			responseMode: 'responseNode',
-			options: {},
+			options: { rawBody: true },
 		},
-		{ webhookId: '9a0e6c3d-1b2f-4e5a-8c7d-6f5e4d3c2b1a', credentials: header },
+		{ webhookId: '9a0e6c3d-1b2f-4e5a-8c7d-6f5e4d3c2b1a' },
 	);
+	const verify = node(
+		'Verify Webhook Signature',
+		'n8n-nodes-batch-offboarding.verifyWebhookSignature',
+		1,
+		{ rawBodyField: 'data' },
+		{ credentials: { webhookSigningSecretApi: credentialRef('bench_webhookSigning') } },
+	);
+	const refuse = node('Refuse (401)', 'n8n-nodes-base.respondToWebhook', 1.1, {
+		respondWith: 'json',
+		responseBody: '={{ { "error": $json.reason } }}',
+		options: { responseCode: 401 },
+	});
 	const subject = node('Subject', 'n8n-nodes-base.set', 3.4, {
 		mode: 'raw',
 		jsonOutput:
@@ -294,9 +306,26 @@ export function webhooksWorkflow(options: {
 	return workflow(
 		options.id,
 		`Bench: ${options.id}`,
-		[gdprHook, subject, gdprOffboard, respond, nightlyHook, nightlyRead, nightlyOffboard],
+		[
+			gdprHook,
+			verify,
+			subject,
+			gdprOffboard,
+			respond,
+			refuse,
+			nightlyHook,
+			nightlyRead,
+			nightlyOffboard,
+		],
 		{
-			...chain(gdprHook.name, subject.name, gdprOffboard.name, respond.name),
+			...chain(gdprHook.name, verify.name),
+			[verify.name]: {
+				main: [
+					[{ node: subject.name, type: 'main', index: 0 }],
+					[{ node: refuse.name, type: 'main', index: 0 }],
+				],
+			},
+			...chain(subject.name, gdprOffboard.name, respond.name),
 			...chain(nightlyHook.name, nightlyRead.name, nightlyOffboard.name),
 		},
 	);

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { type DemoPerson, demoPerson, leaversCsv, type Sandbox } from '../../sandbox';
 import type { SystemId } from '../../src/systems/types';
 import { userOf } from '../lib/groundTruth';
+import { signedPost } from '../../e2e/examples';
 import { type BenchN8n, WEBHOOK_HEADER_NAME } from '../lib/n8nHarness';
 import {
 	type BenchContext,
@@ -44,11 +45,10 @@ async function erasureRequest(
 ): Promise<Receipt> {
 	const { email, ...ids } = person;
 	const started = performance.now();
-	const response = await fetch(`${n8n.instance.baseUrl}/webhook/${GDPR_WEBHOOK_PATH}`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json', [WEBHOOK_HEADER_NAME]: n8n.webhookSecret },
-		body: JSON.stringify({ requestId, email, ids }),
-	});
+	const response = await fetch(
+		`${n8n.instance.baseUrl}/webhook/${GDPR_WEBHOOK_PATH}`,
+		signedPost(n8n.signingSecret, { requestId, email, ids }),
+	);
 	const body = (await response.json()) as { complete?: boolean };
 	return {
 		ms: performance.now() - started,
@@ -164,7 +164,7 @@ export const webhookSection: Section = {
 			const markdown = [
 				`### GDPR webhook latency`,
 				'',
-				`One \`n8n start\` server (its own process), the GDPR erasure workflow (Webhook → Set → Offboard Users, receipt mode → Respond to Webhook): one subject per request, five systems, every emulator answering after a uniform ${latency.minMs}–${latency.maxMs} ms. ${latency.requests} requests one after another (after 2 warm-up requests). "Slowest call" is, per request, the longest of its five removal calls as the emulators timed them; the engine sends the five in parallel, so the receipt cannot come sooner.`,
+				`One \`n8n start\` server (its own process), the GDPR erasure workflow (Webhook → Verify Webhook Signature → Set → Offboard Users, receipt mode → Respond to Webhook): one subject per request, five systems, every emulator answering after a uniform ${latency.minMs}–${latency.maxMs} ms. ${latency.requests} requests one after another (after 2 warm-up requests). "Slowest call" is, per request, the longest of its five removal calls as the emulators timed them; the engine sends the five in parallel, so the receipt cannot come sooner.`,
 				'',
 				table(
 					['', 'p50 (ms)', 'p95 (ms)', 'max (ms)'],

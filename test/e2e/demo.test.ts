@@ -3,10 +3,11 @@
  * leaves the editor answering with the printed demo login and the printed webhook command working,
  * and Ctrl-C stops n8n and the sandbox. Ports are free ones so it can run beside anything.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from '../../e2e/n8n';
 import { REPO_ROOT } from '../../e2e/runtime';
 
@@ -89,20 +90,13 @@ describe('npm start', () => {
 		});
 		expect(login.status).toBe(200);
 
-		// The printed webhook command works as printed.
-		const curl =
-			/curl -s -X POST (\S+) -H '([^:]+): ([^']+)' \\\n\s+-H 'Content-Type: application\/json' -d '([^']+)'/.exec(
-				output,
-			);
-		expect(curl).not.toBeNull();
-		const [, url, header, secret, body] = curl as RegExpExecArray;
-		const receipt = await fetch(url, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', [header]: secret },
-			body,
-		});
-		expect(receipt.status).toBe(200);
-		expect(await receipt.json()).toMatchObject({ requestId: 'REQ-1', complete: true });
+		// The printed webhook command works as printed: bash signs the body with openssl, curl sends it.
+		const snippet = /Try the GDPR webhook[^\n]*\n([\s\S]*?)\nCtrl-C stops/.exec(output);
+		expect(snippet).not.toBeNull();
+		const script = (snippet as RegExpExecArray)[1];
+		expect(script).toContain(`curl -s -X POST ${base}/webhook/gdpr-erasure -H "X-Timestamp: $ts"`);
+		const { stdout } = await promisify(execFile)('bash', ['-c', script]);
+		expect(JSON.parse(stdout)).toMatchObject({ requestId: 'REQ-1', complete: true });
 
 		// Ctrl-C: npm ends by the signal itself (as in a terminal); n8n and the sandbox shut down.
 		const exited = new Promise<void>((resolve) => child?.once('exit', () => resolve()));

@@ -10,7 +10,7 @@ import {
 	exampleCredentials,
 	exampleSecrets,
 	loadExamples,
-	newWebhookSecret,
+	newSigningSecret,
 } from '../../e2e/examples';
 import { N8nInstance } from '../../e2e/n8n';
 import { ensureRuntime, packPackage, REPO_ROOT } from '../../e2e/runtime';
@@ -28,8 +28,9 @@ export const SYSTEMS: readonly SystemId[] = [
 export interface E2eFixture {
 	n8n: N8nInstance;
 	sandbox: Sandbox;
-	webhookSecret: string;
-	/** Every secret value the imported credentials hold. */
+	/** The GDPR webhook's signing secret (Webhook Signing Secret API credential). */
+	signingSecret: string;
+	/** Every secret value the imported credentials hold, the signing secret included. */
 	secrets: string[];
 	root: string;
 	close(): Promise<void>;
@@ -53,10 +54,10 @@ export async function startFixture(
 		filesDir: join(root, 'files'),
 		logLevel: options.logLevel ?? 'info',
 	});
-	const webhookSecret = newWebhookSecret();
+	const signingSecret = newSigningSecret();
 	try {
 		await n8n.installPackage(tarball());
-		await n8n.importCredentials(exampleCredentials(sandbox.baseUrls, webhookSecret));
+		await n8n.importCredentials(exampleCredentials(sandbox.baseUrls, signingSecret));
 		await n8n.importWorkflows(loadExamples(n8n.filesDir));
 	} catch (error) {
 		await sandbox.close();
@@ -65,8 +66,8 @@ export async function startFixture(
 	return {
 		n8n,
 		sandbox,
-		webhookSecret,
-		secrets: exampleSecrets(webhookSecret),
+		signingSecret,
+		secrets: exampleSecrets(signingSecret),
 		root,
 		async close() {
 			await n8n.stop();

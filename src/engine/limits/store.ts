@@ -71,7 +71,10 @@ export interface LimitStore {
 	confirmScope(key: string, until: number): Promise<void>;
 	/** Is there scope evidence for `key` that has not expired? */
 	scopeConfirmed(key: string): Promise<boolean>;
-	/** True the first time within `ttlMs` for `key`, false until then (a once-per-window guard). */
+	/**
+	 * Claims `key` for `ttlMs`: true the first time, false while the claim lasts (a replayed webhook
+	 * signature). One atomic step — in Redis, `SET key 1 NX PX ttlMs`. Keys must not reveal a secret.
+	 */
 	claimOnce(key: string, ttlMs: number): Promise<boolean>;
 }
 
@@ -101,6 +104,7 @@ export class MemoryLimitStore implements LimitStore {
 	clear(): void {
 		this.systems.clear();
 		this.scopes.clear();
+		this.claims.clear();
 	}
 
 	private state(key: string, burst = 1): SystemState {
@@ -203,14 +207,32 @@ export class MemoryLimitStore implements LimitStore {
 		return false;
 	}
 
-	/** Claims: key → until (ms). */
+	/** Claimed keys and when each claim ends (ms), oldest claim first. */
 	private readonly claims = new Map<string, number>();
 
 	async claimOnce(key: string, ttlMs: number): Promise<boolean> {
 		const now = this.now();
+		this.forgetExpiredClaims(now);
 		const until = this.claims.get(key);
 		if (until !== undefined && until > now) return false;
+		// At the cap, a new key is refused rather than a live claim forgotten: forgetting one would let
+		// its replay through. Only callers who can make a valid signature get this far.
+		if (this.claims.size >= MAX_CLAIMS) return false;
+		this.claims.delete(key); // re-inserted last, so the map stays ordered by claim time
 		this.claims.set(key, now + ttlMs);
 		return true;
 	}
+
+	/** Drops expired claims from the front (claims with one ttl expire in order); all of them when full. */
+	private forgetExpiredClaims(now: number): void {
+		for (const [key, until] of this.claims) {
+			if (until > now) break;
+			this.claims.delete(key);
+		}
+		if (this.claims.size < MAX_CLAIMS) return;
+		for (const [key, until] of this.claims) if (until <= now) this.claims.delete(key);
+	}
 }
+
+/** Live claims one process keeps at most (a signed webhook's replay memory: 10 minutes of requests). */
+export const MAX_CLAIMS = 100_000;

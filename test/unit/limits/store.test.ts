@@ -13,6 +13,7 @@ import {
 	type Admission,
 	type AdmitRequest,
 	type LimitStore,
+	MAX_CLAIMS,
 	MemoryLimitStore,
 } from '../../../src/engine/limits/store';
 import { type RedisServer, startRedis } from '../../support/redisServer';
@@ -221,6 +222,51 @@ describe.each(STORES)('%s (the LimitStore contract)', (_name, makeHarness) => {
 	});
 });
 
+/** What only the in-process store has: a bound on its replay memory, and clear(). */
+describe('MemoryLimitStore.claimOnce (replay memory)', () => {
+	let clock: VirtualClock;
+	let store: MemoryLimitStore;
+	beforeEach(() => {
+		clock = new VirtualClock();
+		store = new MemoryLimitStore(clock);
+	});
+
+	it('is true the first time a key is claimed, false while the claim lasts', async () => {
+		expect(await store.claimOnce('k', 1_000)).toBe(true);
+		expect(await store.claimOnce('k', 1_000)).toBe(false);
+		expect(await store.claimOnce('other', 1_000)).toBe(true);
+		await clock.run(clock.sleep(999));
+		expect(await store.claimOnce('k', 1_000)).toBe(false);
+	});
+
+	it('forgets a claim when its ttl is over, so the key can be claimed again', async () => {
+		expect(await store.claimOnce('k', 1_000)).toBe(true);
+		await clock.run(clock.sleep(1_000));
+		expect(await store.claimOnce('k', 1_000)).toBe(true);
+		expect(await store.claimOnce('k', 1_000)).toBe(false);
+	});
+
+	it('two claims at once: exactly one wins', async () => {
+		const results = await Promise.all([store.claimOnce('k', 1_000), store.claimOnce('k', 1_000)]);
+		expect(results.sort()).toEqual([false, true]);
+	});
+
+	it('stays bounded: at the cap it refuses new keys until claims expire, never forgets a live one', async () => {
+		for (let i = 0; i < MAX_CLAIMS; i++) expect(await store.claimOnce(`k${i}`, 1_000)).toBe(true);
+		expect(await store.claimOnce('one-too-many', 1_000)).toBe(false);
+		expect(await store.claimOnce('k0', 1_000)).toBe(false);
+		await clock.run(clock.sleep(1_000));
+		expect(await store.claimOnce('one-too-many', 1_000)).toBe(true);
+		expect(await store.claimOnce('k0', 1_000)).toBe(true);
+	});
+
+	it('clear() forgets claims with the rest of the process state', async () => {
+		expect(await store.claimOnce('k', 60_000)).toBe(true);
+		store.clear();
+		expect(await store.claimOnce('k', 60_000)).toBe(true);
+	});
+});
+
 describe('RedisLimitStore across workers (two connections, one Redis)', () => {
 	let a: RedisLimitStore;
 	let b: RedisLimitStore;
@@ -294,6 +340,11 @@ describe('RedisLimitStore across workers (two connections, one Redis)', () => {
 			expect(msOf(wait)).toBeGreaterThan(150);
 			expect(msOf(wait)).toBeLessThanOrEqual(200);
 		}
+	});
+
+	it('two workers claiming one key at once: exactly one wins', async () => {
+		const results = await Promise.all([a.claimOnce('k', 60_000), b.claimOnce('k', 60_000)]);
+		expect(results.sort()).toEqual([false, true]);
 	});
 
 	it('goes on after Redis lost its scripts (a restart empties the script cache)', async () => {
