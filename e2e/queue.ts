@@ -36,7 +36,7 @@ export interface QueueClusterOptions {
 	/** `n8n worker --concurrency` (executions at once per worker). */
 	concurrency?: number;
 	credentials: CredentialRecord[];
-	/** Imported with `--activeState=fromJson`: a workflow with `active: true` is published. */
+	/** Imported once; each with `active: true` is then published (its webhooks registered at start). */
 	workflows: WorkflowRecord[];
 	/**
 	 * Webhook paths polled until main has registered them (404 until then). Each must refuse an
@@ -280,16 +280,15 @@ export class QueueCluster {
 	private async importWorkflows(workflows: WorkflowRecord[]): Promise<void> {
 		const file = join(this.options.root, 'workflows.json');
 		writeFileSync(file, JSON.stringify(workflows));
-		// Queue mode accepts fromJson (N8N-QUEUE-MODE.md T7): `active: true` is published at import.
-		const result = await this.main.cli([
-			'import:workflow',
-			`--input=${file}`,
-			'--activeState=fromJson',
-		]);
+		// `--activeState=fromJson` is accepted in queue mode but refused before an owner exists
+		// ("User attempted to activate a workflow without permissions"): publish instead, before start.
+		const result = await this.main.cli(['import:workflow', `--input=${file}`]);
 		if (result.code !== 0)
 			throw new Error(
 				`n8n import:workflow exited ${result.code}:\n${result.stdout}${result.stderr}`,
 			);
+		for (const workflow of workflows)
+			if (workflow.active === true) await this.main.publish(workflow.id);
 	}
 
 	// ---- Redis ---------------------------------------------------------------------------------
