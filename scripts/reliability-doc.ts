@@ -43,6 +43,10 @@ const TABLES: Array<[title: string, about: string]> = [
 		'Real n8n killed with SIGKILL (`test/e2e/crash.test.ts`), and a failed-only report fed back (`test/n8n/offboardUsersCsv.test.ts`).',
 	],
 	[
+		'Queue mode',
+		'Real n8n 2.40.7 in queue mode (`test/e2e/queue.test.ts`): one main, two workers (each with its own copy of the package), one Redis, one PostgreSQL; webhook-triggered batches against Flashback behind a hidden rate limit (429 + Retry-After). "Acting" DELETEs = requests that really removed someone (emulator ground truth); duplicate calls = DELETEs answered after the one that removed the user.',
+	],
+	[
 		'Hostile ids',
 		"One item per id, the id in all five systems' columns, through the node: `test/n8n/hostileInput.test.ts`. `nf` sent and \"not there\", `rm` sent and removed, `422` sent in the body and refused by ProductBridge's validation, `ref` refused before any request, `skip` no id. Every row also asserts that each emulator received exactly the ids sent (decoded from one path segment or the body), that no request's path was changed (`unmatchedRequests` = 0) and that the victims whose ids the hostile ones imitate are still members.",
 	],
