@@ -11,6 +11,9 @@
  * Rows: the shared store (queue mode's Redis LimitStore, n8n's own Redis), the control
  * (OFFBOARDING_LIMIT_STORE=memory: each worker its own limits) which must overshoot more, a worker
  * SIGKILLed mid-batch, and Redis stopped mid-run and started again.
+ *
+ * Time on this 2-core machine: 4 m 15 s for the file (cluster start 49–73 s: Postgres, three package
+ * installs, import, two publishes, main + 2 workers; each row 25–60 s; two worker restarts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -452,8 +455,12 @@ describe('n8n queue mode: main + 2 workers, one Redis, one Postgres', () => {
 			calls.map(() => ['access removed']),
 		);
 		expect(stillMembers(calls.map((c) => c.person))).toEqual([]);
+		// Idle workers take turns (Bull serves the worker that asked first): both ran some.
 		const perWorker = executionsPerWorker(before);
-		expect(perWorker.reduce((a, b) => a + b, 0)).toBe(GDPR_COUNT);
+		expect([perWorker.reduce((a, b) => a + b, 0), perWorker.every((n) => n > 0)]).toEqual([
+			GDPR_COUNT,
+			true,
+		]);
 	});
 
 	it('shared store: four batches and GDPR requests on both workers stay within the hidden limit', async () => {
