@@ -202,6 +202,13 @@ describe('Offboard Users in WorkflowExecute', () => {
 		// Evidence is per project: project 2 is still unconfirmed.
 		const again = (await request('REQ-typo2', bob, '2')).outputs[0][0]
 			.json as unknown as GdprReceipt;
+		recordReliability({
+			table: 'GDPR receipt',
+			case: 'node: Ejento project typo (2) for a subject without access; then project 151 before and after a removal there',
+			expected:
+				'typo: complete false, "no access found, unconfirmed" + what to check · 151 without evidence: complete false · after a removal in 151: complete true, "no access found" · typo again: complete false',
+			observed: `typo: complete ${typo.complete}, "${typo.systems[0].status}", "${typo.systems[0].unconfirmed[0]}" · 151 before: complete ${first.complete} · after: complete ${second.complete}, "${second.systems[0].status}" · typo again: complete ${again.complete}`,
+		});
 		expect(again.complete).toBe(false);
 		expect(sandbox.ejento.removalRequests()).toHaveLength(5);
 	});
