@@ -39,6 +39,10 @@ const TABLES: Array<[title: string, about: string]> = [
 		'One-person erasure requests through Offboard Users in receipt mode against the emulators (`test/n8n/offboardUsers.test.ts`), and through the signed GDPR example in real n8n 2.40.7 (`test/e2e/server.test.ts`): a receipt is complete only when every answer proves it (Ejento answers an unknown project exactly like a user without access, so its "not found" counts only in a project where a removal succeeded: scope evidence), and a request that is not signed, signed with another secret, too old or replayed gets 401 before any removal.',
 	],
 	[
+		'Limits across workers',
+		'Several workers on one limit (`src/engine/limits/redisStore.ts`): two limiter registries over two Redis connections against the Flashback emulator over HTTP (`test/sandbox/sharedLimits.test.ts`), the shared store unreachable on a virtual clock (`test/engine/storeOutage.test.ts`), and real n8n in queue mode (main + 2 workers, Redis, PostgreSQL) where present (`test/e2e/queue.test.ts`).',
+	],
+	[
 		'Crash and resume',
 		'Real n8n killed with SIGKILL (`test/e2e/crash.test.ts`), and a failed-only report fed back (`test/n8n/offboardUsersCsv.test.ts`).',
 	],

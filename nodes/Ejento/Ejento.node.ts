@@ -1,3 +1,4 @@
+import { REDIS_CREDENTIAL } from '../shared/limitStore';
 import {
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -22,7 +23,10 @@ export class Ejento implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'ejentoApi', required: true, testedBy: 'ejentoCredentialTest' }],
+		credentials: [
+			{ name: 'ejentoApi', required: true, testedBy: 'ejentoCredentialTest' },
+			REDIS_CREDENTIAL,
+		],
 		properties: systemNodeProperties('ejento'),
 	};
 

@@ -1,3 +1,4 @@
+import { REDIS_CREDENTIAL } from '../shared/limitStore';
 import {
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -22,7 +23,10 @@ export class Flashback implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'flashbackApi', required: true, testedBy: 'flashbackCredentialTest' }],
+		credentials: [
+			{ name: 'flashbackApi', required: true, testedBy: 'flashbackCredentialTest' },
+			REDIS_CREDENTIAL,
+		],
 		properties: systemNodeProperties('flashback'),
 	};
 

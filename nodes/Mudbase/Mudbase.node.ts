@@ -1,3 +1,4 @@
+import { REDIS_CREDENTIAL } from '../shared/limitStore';
 import {
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -22,7 +23,10 @@ export class Mudbase implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'mudbaseApi', required: true, testedBy: 'mudbaseCredentialTest' }],
+		credentials: [
+			{ name: 'mudbaseApi', required: true, testedBy: 'mudbaseCredentialTest' },
+			REDIS_CREDENTIAL,
+		],
 		properties: systemNodeProperties('mudbase'),
 	};
 

@@ -1,3 +1,4 @@
+import { REDIS_CREDENTIAL } from '../shared/limitStore';
 import {
 	type ICredentialsDisplayOptions,
 	type IExecuteFunctions,
@@ -44,13 +45,16 @@ export class OffboardUsers implements INodeType {
 		defaults: { name: 'Offboard Users' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: SYSTEM_IDS.map((id) => ({
-			name: CREDENTIAL_TYPES[id],
-			displayName: `${SYSTEMS[id].displayName} Credential`,
-			required: true,
-			displayOptions: shownWhenSystemSelected(id),
-			testedBy: `${id}CredentialTest`,
-		})),
+		credentials: [
+			...SYSTEM_IDS.map((id) => ({
+				name: CREDENTIAL_TYPES[id],
+				displayName: `${SYSTEMS[id].displayName} Credential`,
+				required: true,
+				displayOptions: shownWhenSystemSelected(id),
+				testedBy: `${id}CredentialTest`,
+			})),
+			REDIS_CREDENTIAL,
+		],
 		properties,
 	};
 

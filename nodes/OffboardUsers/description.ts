@@ -1,4 +1,5 @@
 /** The Offboard Users node's parameters, kept apart from its behaviour. */
+import { LIMIT_STORE_PARAMETER } from '../shared/limitStore';
 import type { INodeProperties } from 'n8n-workflow';
 import { DEFAULT_LIMITS } from '../../src/engine/limiter';
 import { DEFAULT_DELETION_THRESHOLD } from '../../src/engine/offboard';
@@ -130,6 +131,7 @@ export const properties: INodeProperties[] = [
 		displayOptions: { show: { outputMode: ['receipt'] } },
 		description: "The erasure request's reference, echoed in its receipt",
 	},
+	LIMIT_STORE_PARAMETER,
 	{
 		displayName: 'Options',
 		name: 'options',

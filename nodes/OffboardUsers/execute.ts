@@ -102,6 +102,7 @@ export async function executeOffboarding(this: IExecuteFunctions): Promise<INode
 						),
 					},
 		output: outputMode,
+		limitStore: this.getNodeParameter('limitStore', 0, 'auto') as 'auto' | 'redisCredential',
 		dryRun: options.dryRun === true,
 		deletionThreshold: options.deletionThreshold ?? undefined,
 		protectedUsers: (options.protectedUsers ?? '')

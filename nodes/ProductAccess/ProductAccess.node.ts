@@ -1,3 +1,4 @@
+import { REDIS_CREDENTIAL } from '../shared/limitStore';
 import {
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -24,6 +25,7 @@ export class ProductAccess implements INodeType {
 		usableAsTool: true,
 		credentials: [
 			{ name: 'productAccessApi', required: true, testedBy: 'productAccessCredentialTest' },
+			REDIS_CREDENTIAL,
 		],
 		properties: systemNodeProperties('productAccess'),
 	};

@@ -1,3 +1,4 @@
+import { REDIS_CREDENTIAL } from '../shared/limitStore';
 import {
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -24,6 +25,7 @@ export class ProductBridge implements INodeType {
 		usableAsTool: true,
 		credentials: [
 			{ name: 'productBridgeApi', required: true, testedBy: 'productBridgeCredentialTest' },
+			REDIS_CREDENTIAL,
 		],
 		properties: systemNodeProperties('productBridge'),
 	};

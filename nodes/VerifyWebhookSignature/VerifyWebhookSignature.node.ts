@@ -9,7 +9,7 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 } from 'n8n-workflow';
-import { processLimiters } from '../../src/engine/limiter';
+import { chooseLimitStore } from '../../src/n8n/limitStore';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/signature';
 
 /** Shorter secrets are refused by the credential's Test (an HMAC key is as strong as its entropy). */
@@ -86,6 +86,9 @@ export class VerifyWebhookSignature implements INodeType {
 					description: 'Set its Secret to the value the callers sign with',
 				},
 			);
+		// The replay memory is shared where the limits are: n8n's Redis in queue mode (a replay may
+		// reach another worker), else this process.
+		const { limiters } = await chooseLimitStore(undefined);
 		const verified: INodeExecutionData[] = [];
 		const refused: INodeExecutionData[] = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
@@ -110,7 +113,7 @@ export class VerifyWebhookSignature implements INodeType {
 				{
 					secret,
 					now: Date.now(),
-					claimOnce: async (key, ttlMs) => await processLimiters.store.claimOnce(key, ttlMs),
+					claimOnce: async (key, ttlMs) => await limiters.store.claimOnce(key, ttlMs),
 				},
 			);
 			if (verdict.verified) verified.push({ ...item, pairedItem: { item: itemIndex } });

@@ -4,6 +4,7 @@
  * removal budget per credential.
  */
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { LIMIT_STORE_PARAMETER } from './limitStore';
 import { RunRefusedError } from '../../src/engine/offboard';
 import type { InputRow } from '../../src/engine/rows';
 import { runNode } from '../../src/n8n/run';
@@ -46,6 +47,7 @@ export function systemNodeProperties(system: SystemId): INodeProperties[] {
 			],
 			default: 'remove',
 		},
+		LIMIT_STORE_PARAMETER,
 		...s.scopeFields.map(
 			(field): INodeProperties => ({
 				displayName: field.label.replace(/^./, (c) => c.toUpperCase()).replace(/\bid\b/i, 'ID'),
@@ -141,6 +143,7 @@ export async function executeSystemNode(
 			),
 		},
 		output: 'perResult',
+		limitStore: this.getNodeParameter('limitStore', 0, 'auto') as 'auto' | 'redisCredential',
 		dryRun: options.dryRun === true,
 		// An AI tool's budget is charged per (user, scope) pair that would send a request, after
 		// planning and before any is sent: a call that would exceed it is refused whole.

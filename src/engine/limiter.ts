@@ -55,6 +55,11 @@ export interface LimitSettings {
 	circuitCooldownMs: number;
 	/** A request's slot comes back after this long even if its process died (the store's lease). */
 	leaseMs: number;
+	/**
+	 * How long requests wait for an unreachable shared store (Redis) before their pairs fail unsent:
+	 * a worker never falls back to the whole budget for itself.
+	 */
+	maxStoreOutageMs: number;
 }
 
 export const DEFAULT_LIMITS: LimitSettings = {
@@ -66,7 +71,20 @@ export const DEFAULT_LIMITS: LimitSettings = {
 	circuitAfterServerErrors: 10,
 	circuitCooldownMs: 60_000,
 	leaseMs: 120_000,
+	maxStoreOutageMs: 30_000,
 };
+
+/** While every lease is held, the pump looks again this often (another worker may have released). */
+const FULL_POLL_MS = 50;
+
+/** While the shared store is unreachable, the pump asks it again this often. */
+const STORE_RETRY_MS = 500;
+
+/** A store error as a reason may show it: its message, one line, cut (never a secret: no values). */
+function storeError(error: unknown): string {
+	const message = error instanceof Error ? error.message : String(error);
+	return message.replace(/\s+/g, ' ').slice(0, 120);
+}
 
 /** `retry-free`: a 401 while the refresh gate is closing; ask again without using an attempt. */
 export type ReleaseAdvice = 'ok' | 'retry-free';
@@ -108,6 +126,10 @@ export class SystemLimiter {
 	private lastRateWait = -Infinity;
 	private pumping = false;
 	private wakeUp: AbortController | undefined;
+	/** Requests this process has in flight (the store's leases count every worker's). */
+	private inFlightHere = 0;
+	/** When the shared store stopped answering (undefined: it answers). */
+	private storeDownSince: number | undefined;
 
 	constructor(
 		readonly key: string,
@@ -214,14 +236,40 @@ export class SystemLimiter {
 			for (;;) {
 				this.refuseCircuitedRuns();
 				if (this.queue.isEmpty) return;
-				const limit = Math.min(this.gate.dispatchLimit, this.concurrency.value);
-				if (limit === 0) return; // the gate's probe is out: its release kicks us again
-				const admission = await this.store.admit(this.key, this.admitRequest(limit));
+				// The credential gate counts this process's requests (its probe goes alone from here);
+				// the store's leases count every worker's, against the system's one concurrency limit.
+				if (this.inFlightHere >= this.gate.dispatchLimit) return; // our release kicks us again
+				const limit = this.concurrency.value;
+				let admission: Awaited<ReturnType<LimitStore['admit']>>;
+				try {
+					admission = await this.store.admit(this.key, this.admitRequest(limit));
+					this.storeDownSince = undefined;
+				} catch (error) {
+					// The shared store (Redis) is unreachable: nothing is sent without its permission,
+					// so no worker takes the whole budget for itself. Ask again; past the outage limit,
+					// the waiting pairs fail unsent with the reason.
+					const now = this.clock.now();
+					this.storeDownSince ??= now;
+					const downMs = now - this.storeDownSince;
+					if (downMs >= this.settings.maxStoreOutageMs) {
+						const reason = `the shared limit store did not answer for ${Math.round(downMs / 1000)} s (${storeError(error)}): not sent, so that no worker goes over the limit alone. Run again once it is back`;
+						for (const waiter of this.queue.takeAll()) waiter.resolve({ refused: reason });
+						this.storeDownSince = undefined;
+						return;
+					}
+					await this.sleepInterruptibly(STORE_RETRY_MS);
+					continue;
+				}
 				if (admission.kind === 'refused') {
 					for (const waiter of this.queue.takeAll()) waiter.resolve({ refused: admission.reason });
 					return;
 				}
-				if (admission.kind === 'full') return; // a release kicks us again
+				if (admission.kind === 'full') {
+					// This process's releases kick the pump at once; another worker's (a shared store)
+					// or an expired lease cannot, so look again after a short while.
+					await this.sleepInterruptibly(FULL_POLL_MS);
+					continue;
+				}
 				if (admission.kind === 'wait') {
 					if (!admission.paused) this.lastRateWait = this.clock.now();
 					await this.sleepInterruptibly(admission.ms);
@@ -230,13 +278,22 @@ export class SystemLimiter {
 				const waiter = this.queue.next();
 				if (!waiter) {
 					// Its run was cancelled while we asked: give the slot back (the token is spent).
-					await this.store.release(this.key, admission.leaseId);
+					await this.quietly(this.store.release(this.key, admission.leaseId));
 					continue;
 				}
 				this.dispatch(waiter, admission.leaseId, admission.inFlight, admission.circuitProbe);
 			}
 		} finally {
 			this.pumping = false;
+		}
+	}
+
+	/** A store call whose failure must not lose an answer already received (undefined if it failed). */
+	private async quietly<T>(call: Promise<T>): Promise<T | undefined> {
+		try {
+			return await call;
+		} catch {
+			return undefined;
 		}
 	}
 
@@ -259,6 +316,7 @@ export class SystemLimiter {
 		circuitProbe: boolean,
 	): void {
 		const credentialProbe = this.gate.onDispatch();
+		this.inFlightHere++;
 		let released = false;
 		const sentAt = this.clock.now();
 		waiter.resolve({
@@ -266,6 +324,7 @@ export class SystemLimiter {
 			release: async (observation) => {
 				if (released) return 'ok';
 				released = true;
+				this.inFlightHere--;
 				return this.release(observation, {
 					runId: waiter.runId,
 					leaseId,
@@ -296,27 +355,33 @@ export class SystemLimiter {
 		if (gate.kind === 'refused') this.runCircuits.set(sent.runId, gate.reason);
 		this.adapt(observation, sent, now);
 
-		await this.store.release(this.key, sent.leaseId);
-		if (observation.headers) await this.learnFromHeaders(observation, now);
+		// The shared store may be unreachable: the answer stands (it came from the system), and what
+		// the store misses comes back by itself — the lease expires, the next pause is asked again.
+		await this.quietly(this.store.release(this.key, sent.leaseId));
+		if (observation.headers) await this.quietly(this.learnFromHeaders(observation, now));
 		const serverTrouble = kind === 'server_error' || kind === 'transport_error';
-		const troubles = await this.store.countAnswer(this.key, serverTrouble);
-		if (serverTrouble && troubles >= this.settings.circuitAfterServerErrors) {
-			await this.store.openCircuit(this.key, {
-				state: 'open',
-				reason: `${troubles} failures in a row, the last: ${reason}`,
-				cause: 'server',
-				until: now + this.settings.circuitCooldownMs,
-			});
+		const troubles = await this.quietly(this.store.countAnswer(this.key, serverTrouble));
+		if (serverTrouble && troubles !== undefined && troubles >= this.settings.circuitAfterServerErrors) {
+			await this.quietly(
+				this.store.openCircuit(this.key, {
+					state: 'open',
+					reason: `${troubles} failures in a row, the last: ${reason}`,
+					cause: 'server',
+					until: now + this.settings.circuitCooldownMs,
+				}),
+			);
 		} else if (sent.circuitProbe) {
 			// An overloaded system is up: its answer closes the circuit, and its pause does the rest.
-			await this.store.settleProbe(
-				this.key,
-				kind === 'server_error' || kind === 'transport_error' ? kind : 'answered',
-				reason,
-				this.settings.circuitCooldownMs,
+			await this.quietly(
+				this.store.settleProbe(
+					this.key,
+					kind === 'server_error' || kind === 'transport_error' ? kind : 'answered',
+					reason,
+					this.settings.circuitCooldownMs,
+				),
 			);
 		}
-		await this.saveLearned(now);
+		await this.quietly(this.saveLearned(now));
 		this.kick();
 		return gate.kind === 'retry-free' ? 'retry-free' : 'ok';
 	}
@@ -393,16 +458,20 @@ export class SystemLimiter {
 /** Limiters by system + credential, for the life of the process (or of a test), over one store. */
 export class LimiterRegistry {
 	private readonly limiters = new Map<string, SystemLimiter>();
-	readonly store: MemoryLimitStore;
+	readonly store: LimitStore;
 
-	constructor(private readonly clock: Clock) {
-		this.store = new MemoryLimitStore(clock);
+	/** Over `store` (default: a `MemoryLimitStore` of this process on `clock`). */
+	constructor(
+		private readonly clock: Clock,
+		store?: LimitStore,
+	) {
+		this.store = store ?? new MemoryLimitStore(clock);
 	}
 
 	/** Forgets every limiter and what they learned (tests start from a fresh process state). */
 	clear(): void {
 		this.limiters.clear();
-		this.store.clear();
+		if (this.store instanceof MemoryLimitStore) this.store.clear();
 	}
 
 	/** Forgets the limiters but keeps the store: a new process state over what the store remembers. */
@@ -416,7 +485,8 @@ export class LimiterRegistry {
 			limiter.configure(settings);
 			return limiter;
 		}
-		const learned = await this.store.learned(key);
+		// An unreachable shared store: start from the settings (the pump waits for the store anyway).
+		const learned = await this.store.learned(key).catch(() => undefined);
 		// Another caller may have made it while we read the store.
 		limiter = this.limiters.get(key);
 		if (limiter) return limiter;

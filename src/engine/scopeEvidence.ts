@@ -69,7 +69,10 @@ export class ScopeEvidence {
 		if (!found) return [outcome];
 		const { key, system } = found;
 		if (outcome.status === 'removed') {
-			await this.store.confirmScope(key, this.store.now() + SCOPE_EVIDENCE_MS);
+			// An unreachable shared store keeps the evidence for this run only.
+			await this.store
+				.confirmScope(key, this.store.now() + SCOPE_EVIDENCE_MS)
+				.catch(() => undefined);
 			this.confirmed.add(key);
 			const released = this.held.get(key) ?? [];
 			this.held.delete(key);
@@ -78,7 +81,8 @@ export class ScopeEvidence {
 		}
 		if (outcome.status !== 'not_found') return [outcome];
 		if (this.confirmed.has(key)) return [outcome];
-		if (await this.store.scopeConfirmed(key)) {
+		// An unreachable shared store proves nothing: the answer stays unconfirmed.
+		if (await this.store.scopeConfirmed(key).catch(() => false)) {
 			this.confirmed.add(key);
 			return [outcome];
 		}

@@ -10,6 +10,7 @@ import type { PairOutcome } from '../engine/outcome';
 import { ReportBuilder, reportHeaderLine, reportLine } from '../engine/report';
 import { buildReceipt } from '../receipt';
 import { outcomeItem } from './items';
+import type { LimitStoreKind } from './limitStore';
 
 export type OutputMode = 'perResult' | 'summary' | 'receipt';
 
@@ -26,6 +27,8 @@ export interface OutputContext {
 	receivedAt: Date;
 	/** The receipt's request id for an input item. */
 	requestIdOf: (item: number) => string;
+	/** Where this run's limits were kept: the summary says so. */
+	limitStore: LimitStoreKind;
 }
 
 /** What every mode ends with: the report's warnings as execution hints (and returned). */
@@ -141,6 +144,7 @@ export async function summaryOutput(out: OutputContext): Promise<INodeExecutionD
 	const summary: IDataObject = {
 		dryRun: out.dryRun,
 		requestsToSend: out.run.toSend,
+		limitStore: out.limitStore,
 		totals: report.totals() as IDataObject,
 		warnings,
 		stats: out.run.stats() as IDataObject,

@@ -6,9 +6,13 @@
  * configuration) are the engine's `RunRefusedError`s and apply to every node alike.
  */
 import { Readable } from 'node:stream';
-import { type IExecuteFunctions, type INodeExecutionData, NodeOperationError } from 'n8n-workflow';
+import {
+	type ICredentialDataDecryptedObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	NodeOperationError,
+} from 'n8n-workflow';
 import { csvInputRows } from '../csv';
-import { processLimiters } from '../engine/limiter';
 import {
 	type CredentialExpiry,
 	type CredentialPlacement,
@@ -21,6 +25,7 @@ import type { InputRow } from '../engine/rows';
 import type { SystemRuntime } from '../engine/run';
 import { SYSTEMS } from '../systems';
 import type { SystemId } from '../systems/types';
+import { type ChosenStore, chooseLimitStore } from './limitStore';
 import { OUTPUTS, type OutputMode } from './outputs';
 import { n8nClock, resolveSystem, type SystemSettings } from './systems';
 
@@ -32,9 +37,7 @@ export interface NodeRunSystem {
 }
 
 /** Where the rows come from: one per input item, or a CSV file in the first item's binary data. */
-export type NodeRunInput =
-	| { rows: readonly InputRow[] }
-	| { csvBinaryProperty: string };
+export type NodeRunInput = { rows: readonly InputRow[] } | { csvBinaryProperty: string };
 
 export interface NodeRun {
 	systems: readonly NodeRunSystem[];
@@ -49,9 +52,14 @@ export interface NodeRun {
 	 * each system's limiter key (system + credential): the AI tool budget. A `RunRefusedError`
 	 * refuses the run whole.
 	 */
-	beforeSending?: (toSend: number, credentialKeys: Readonly<Partial<Record<SystemId, string>>>) => void;
+	beforeSending?: (
+		toSend: number,
+		credentialKeys: Readonly<Partial<Record<SystemId, string>>>,
+	) => void;
 	/** The receipt's request id for an input item. */
 	requestIdOf?: (item: number) => string;
+	/** The node's Shared Limits parameter (absent in workflows saved before it existed: automatic). */
+	limitStore?: 'auto' | 'redisCredential';
 }
 
 /** A pasted Mudbase JWT cannot be refreshed: the run must finish before it expires. */
@@ -102,7 +110,13 @@ export async function runNode(
 	const credentialKeys: Partial<Record<SystemId, string>> = {};
 	const plans: SystemPlan[] = [];
 	let run: Offboarding;
+	let store: ChosenStore;
 	try {
+		store = await chooseLimitStore(
+			config.limitStore === 'redisCredential'
+				? await context.getCredentials<ICredentialDataDecryptedObject>('redis')
+				: undefined,
+		);
 		for (const { system, settings, scopes } of config.systems) {
 			const resolved = await resolveSystem(context, system, settings);
 			runtimes[system] = resolved.runtime;
@@ -130,7 +144,7 @@ export async function runNode(
 				listSeparator: config.listSeparator ?? ',',
 			},
 			systems: runtimes,
-			limiters: processLimiters,
+			limiters: store.limiters,
 			clock: n8nClock,
 			signal: context.getExecutionCancelSignal(),
 			dryRun: config.dryRun,
@@ -157,5 +171,6 @@ export async function runNode(
 		dryRun: config.dryRun,
 		receivedAt,
 		requestIdOf: config.requestIdOf ?? (() => ''),
+		limitStore: store.kind,
 	});
 }

@@ -8,10 +8,10 @@ import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
 
 const description = new OffboardUsers().description;
 
-function credentialsAskedFor(systems: string[]): string[] {
+function credentialsAskedFor(systems: string[], limitStore = 'auto'): string[] {
 	return (description.credentials ?? [])
 		.filter((credential) =>
-			NodeHelpers.displayParameter({ systems }, credential, null, description),
+			NodeHelpers.displayParameter({ systems, limitStore }, credential, null, description),
 		)
 		.map((credential) => credential.name);
 }
@@ -26,6 +26,8 @@ describe('Offboard Users description', () => {
 		expect(
 			credentialsAskedFor(['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase']),
 		).toEqual(['productAccessApi', 'productBridgeApi', 'ejentoApi', 'flashbackApi', 'mudbaseApi']);
+		// n8n's own Redis credential, only when Shared Limits is "Redis Credential".
+		expect(credentialsAskedFor(['ejento'], 'redisCredential')).toEqual(['ejentoApi', 'redis']);
 	});
 
 	it('names each credential after its system, so five selectors can be told apart', () => {

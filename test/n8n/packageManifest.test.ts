@@ -54,10 +54,12 @@ describe('package.json "n8n" section', () => {
 		}
 	});
 
-	it('asks only for credential types this package defines', () => {
-		const types = new Set(
-			credentialFiles.map((file) => instanceOf<ICredentialType>(`credentials/${file}`).name),
-		);
+	it("asks only for credential types this package defines, and n8n's own Redis for Shared Limits", () => {
+		const types = new Set([
+			...credentialFiles.map((file) => instanceOf<ICredentialType>(`credentials/${file}`).name),
+			// n8n's built-in Redis credential (n8n-nodes-base), for a Redis picked in Shared Limits.
+			'redis',
+		]);
 		for (const file of nodeFiles)
 			for (const credential of instanceOf<INodeType>(`nodes/${file}`).description.credentials ?? [])
 				expect([file, credential.name, types.has(credential.name)]).toEqual([
@@ -65,5 +67,20 @@ describe('package.json "n8n" section', () => {
 					credential.name,
 					true,
 				]);
+		// Every removal node offers it, only when Shared Limits is "Redis Credential"; the signature
+		// check has no limits to share.
+		expect(
+			nodeFiles.map((file) => [
+				file,
+				instanceOf<INodeType>(`nodes/${file}`).description.credentials?.find(
+					(c) => c.name === 'redis',
+				)?.displayOptions ?? null,
+			]),
+		).toEqual(
+			nodeFiles.map((file) => [
+				file,
+				file.startsWith('VerifyWebhookSignature') ? null : { hide: { limitStore: ['auto'] } },
+			]),
+		);
 	});
 });
