@@ -148,8 +148,9 @@ export async function executeSystemNode(
 		// An AI tool's budget is charged per (user, scope) pair that would send a request, after
 		// planning and before any is sent: a call that would exceed it is refused whole.
 		beforeSending: asTool
-			? (toSend, keys) => {
-					const budget = takeToolBudget(
+			? async (toSend, keys, store) => {
+					const budget = await takeToolBudget(
+						store,
 						keys[system] ?? system,
 						toSend,
 						options.toolBudgetPerHour ?? DEFAULT_TOOL_BUDGET_PER_HOUR,

@@ -191,6 +191,27 @@ if untilMs > now then confirmed = '1' else redis.call('DEL', KEYS[1]) end
 return { string.format('%.17g', now), confirmed }
 `;
 
+// A sliding-window budget: one ZSET member per unit taken, scored by when (redis-semaphore's
+// shape, without holders to release): drop what left the window, count, take all or none.
+const TAKE_BUDGET = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local count = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local used = redis.call('ZCARD', KEYS[1])
+if used + count > limit then
+  local frees = now
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if oldest[2] then frees = tonumber(oldest[2]) + window end
+  return { string.format('%.17g', now), '0', tostring(used), string.format('%.17g', frees) }
+end
+for i = 1, count do redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i) end
+redis.call('PEXPIRE', KEYS[1], window)
+return { string.format('%.17g', now), '1', tostring(used + count), '0' }
+`;
+
 export const SYSTEM_SCRIPTS = {
 	offboardingAdmit: ADMIT,
 	offboardingRelease: RELEASE,
@@ -205,6 +226,7 @@ export const SYSTEM_SCRIPTS = {
 export const SCOPE_SCRIPTS = {
 	offboardingConfirmScope: CONFIRM_SCOPE,
 	offboardingScopeConfirmed: SCOPE_CONFIRMED,
+	offboardingTakeBudget: TAKE_BUDGET,
 } as const;
 
 export type SystemScript = keyof typeof SYSTEM_SCRIPTS;

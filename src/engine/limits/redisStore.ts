@@ -43,7 +43,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Circuit } from './circuit';
 import { SCOPE_SCRIPTS, type ScopeScript, SYSTEM_SCRIPTS, type SystemScript } from './redisScripts';
-import type { Admission, AdmitRequest, LearnedLimits, LimitStore } from './store';
+import type { Admission, AdmitRequest, BudgetAnswer, LearnedLimits, LimitStore } from './store';
 
 export interface RedisLimitStoreOptions {
 	/** Prefix of every key (n8n itself uses `bull:` and `n8n:`). */
@@ -189,6 +189,22 @@ export class RedisLimitStore implements LimitStore {
 	async scopeConfirmed(key: string): Promise<boolean> {
 		const [confirmed] = await this.scope('offboardingScopeConfirmed', key);
 		return confirmed === '1';
+	}
+
+	async takeBudget(
+		key: string,
+		count: number,
+		limit: number,
+		windowMs: number,
+	): Promise<BudgetAnswer> {
+		const [taken, used, freesAt] = await this.run(
+			'offboardingTakeBudget',
+			[`${hashTag(this.keyPrefix, key)}:budget`],
+			[count, limit, windowMs, `${this.leasePrefix}${++this.leaseCounter}`],
+		);
+		return taken === '1'
+			? { taken: true, used: Number(used) }
+			: { taken: false, used: Number(used), freesAt: Number(freesAt) };
 	}
 
 	/** SET NX PX: the first caller within `ttlMs` wins, on any worker. */

@@ -46,6 +46,10 @@ export interface LearnedLimits {
 	at: number;
 }
 
+export type BudgetAnswer =
+	| { taken: true; used: number }
+	| { taken: false; used: number; freesAt: number };
+
 export interface LimitStore {
 	now(): number;
 	/** Checks the circuit, the pause, a lease and a token, in that order; takes the last two together. */
@@ -72,6 +76,12 @@ export interface LimitStore {
 	/** Is there scope evidence for `key` that has not expired? */
 	scopeConfirmed(key: string): Promise<boolean>;
 	/**
+	 * A sliding-window budget (the AI tool's removals per hour): takes `count` units of `key` if the
+	 * units taken in the last `windowMs` leave room under `limit`, else takes none and says how many
+	 * are used and when the oldest frees up. One atomic step.
+	 */
+	takeBudget(key: string, count: number, limit: number, windowMs: number): Promise<BudgetAnswer>;
+	/**
 	 * Claims `key` for `ttlMs`: true the first time, false while the claim lasts (a replayed webhook
 	 * signature). One atomic step — in Redis, `SET key 1 NX PX ttlMs`. Keys must not reveal a secret.
 	 */
@@ -92,6 +102,8 @@ export class MemoryLimitStore implements LimitStore {
 	private readonly systems = new Map<string, SystemState>();
 	/** Scope evidence: key → until (ms). One entry per system, credential and scope. */
 	private readonly scopes = new Map<string, number>();
+	/** Budgets: key → the times units were taken (ms), oldest first. */
+	private readonly budgets = new Map<string, number[]>();
 	private leaseCounter = 0;
 
 	constructor(private readonly clock: Clock) {}
@@ -104,6 +116,7 @@ export class MemoryLimitStore implements LimitStore {
 	clear(): void {
 		this.systems.clear();
 		this.scopes.clear();
+		this.budgets.clear();
 		this.claims.clear();
 	}
 
@@ -197,6 +210,21 @@ export class MemoryLimitStore implements LimitStore {
 
 	async confirmScope(key: string, until: number): Promise<void> {
 		this.scopes.set(key, Math.max(until, this.scopes.get(key) ?? 0));
+	}
+
+	async takeBudget(
+		key: string,
+		count: number,
+		limit: number,
+		windowMs: number,
+	): Promise<BudgetAnswer> {
+		const now = this.now();
+		const times = (this.budgets.get(key) ?? []).filter((t) => t > now - windowMs);
+		this.budgets.set(key, times);
+		if (times.length + count > limit)
+			return { taken: false, used: times.length, freesAt: (times[0] ?? now - windowMs) + windowMs };
+		for (let i = 0; i < count; i++) times.push(now);
+		return { taken: true, used: times.length };
 	}
 
 	async scopeConfirmed(key: string): Promise<boolean> {

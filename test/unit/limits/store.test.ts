@@ -220,6 +220,24 @@ describe.each(STORES)('%s (the LimitStore contract)', (_name, makeHarness) => {
 		await h.advance(200);
 		expect(await store.claimOnce('warned', 200)).toBe(true);
 	});
+
+	it('takes a sliding-window budget all or nothing, and frees it as its units leave the window', async () => {
+		const start = store.now();
+		expect(await store.takeBudget('tool', 2, 3, 400)).toEqual({ taken: true, used: 2 });
+		await h.advance(200);
+		// 2 used + 2 asked > 3: nothing taken; frees when the first units leave the window.
+		const refused = await store.takeBudget('tool', 2, 3, 400);
+		expect(refused).toMatchObject({ taken: false, used: 2 });
+		if (refused.taken) throw new Error('unreachable');
+		expect(refused.freesAt).toBeGreaterThanOrEqual(start + 400 - h.shortBy);
+		expect(refused.freesAt).toBeLessThanOrEqual(start + 400 + 20);
+		expect(await store.takeBudget('tool', 1, 3, 400)).toEqual({ taken: true, used: 3 });
+		expect(await store.takeBudget('other tool', 3, 3, 400)).toEqual({ taken: true, used: 3 });
+		await h.advance(210);
+		// The first two left the window; the one taken at 200 ms is still in it.
+		expect(await store.takeBudget('tool', 2, 3, 400)).toEqual({ taken: true, used: 3 });
+		expect(await store.takeBudget('tool', 1, 3, 400)).toMatchObject({ taken: false, used: 3 });
+	});
 });
 
 /** What only the in-process store has: a bound on its replay memory, and clear(). */
