@@ -1,7 +1,7 @@
 /**
  * Which limit store a run uses (DESIGN §4 "Limits across workers"):
  *
- * - a **Redis credential** picked in the node (n8n's own `redis` credential type): that Redis;
+ * - a **Redis credential** picked in the node (Shared Limits Redis API: n8n's Redis fields): that Redis;
  * - else, when n8n runs in **queue mode** (`EXECUTIONS_MODE=queue`): n8n's own Redis, read from the
  *   same `QUEUE_BULL_REDIS_*` settings n8n uses (with their `_FILE` variants), so every worker
  *   shares one limit with no configuration;
@@ -15,7 +15,12 @@
  */
 import { readFileSync } from 'node:fs';
 import IORedis, { type Cluster, type Redis, type RedisOptions } from 'ioredis';
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 import { LimiterRegistry, processLimiters } from '../engine/limiter';
 import { RedisLimitStore } from '../engine/limits/redisStore';
@@ -84,7 +89,7 @@ export function queueRedisTarget(env: Env = process.env): RedisTarget {
 	};
 }
 
-/** A Redis picked by n8n's `redis` credential (host, port, database, user, password, ssl). */
+/** A Redis picked by the Shared Limits Redis credential (host, port, database, user, password, ssl). */
 export function credentialRedisTarget(credentials: ICredentialDataDecryptedObject): RedisTarget {
 	return {
 		options: {
@@ -167,4 +172,36 @@ export async function chooseLimitStore(
 		registries.set(key, registry);
 	}
 	return { kind, limiters: await registry };
+}
+
+/** The Shared Limits Redis credential's Test button: connect, PING, say what answered. */
+export async function sharedLimitsRedisTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	const target = credentialRedisTarget(credential.data ?? {});
+	const client = new IORedis({
+		...target.options,
+		...CLIENT_OPTIONS,
+		lazyConnect: true,
+		retryStrategy: () => null,
+	});
+	// The connection's own error says why (refused, timeout, auth); the command's only "closed".
+	let cause: Error | undefined;
+	client.on('error', (error: Error) => {
+		cause ??= error;
+	});
+	try {
+		await client.connect();
+		const pong = await client.ping();
+		return { status: 'OK', message: `Redis answered ${pong}` };
+	} catch (error) {
+		// ioredis messages name the host and port or the auth failure, never the password.
+		return {
+			status: 'Error',
+			message: `Redis did not answer: ${(cause ?? (error as Error)).message}`,
+		};
+	} finally {
+		client.disconnect();
+	}
 }

@@ -116,7 +116,7 @@ export async function runNode(
 	try {
 		store = await chooseLimitStore(
 			config.limitStore === 'redisCredential'
-				? await context.getCredentials<ICredentialDataDecryptedObject>('redis')
+				? await context.getCredentials<ICredentialDataDecryptedObject>('sharedLimitsRedisApi')
 				: undefined,
 		);
 		for (const { system, settings, scopes } of config.systems) {
