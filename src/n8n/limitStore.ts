@@ -116,6 +116,14 @@ const CLIENT_OPTIONS: RedisOptions = {
 };
 
 const registries = new Map<string, Promise<LimiterRegistry>>();
+const clients = new Set<Redis | Cluster>();
+
+/** Closes every Redis client this process opened for shared limits (tests; n8n exits anyway). */
+export function closeSharedLimitStores(): void {
+	for (const client of clients) client.disconnect();
+	clients.clear();
+	registries.clear();
+}
 
 /** Which Redis this is, for the registry cache: never the password. */
 function targetKey(target: RedisTarget): string {
@@ -130,6 +138,7 @@ async function redisLimiters(target: RedisTarget): Promise<LimiterRegistry> {
 				enableOfflineQueue: false,
 			})
 		: new IORedis({ ...target.options, ...CLIENT_OPTIONS });
+	clients.add(client);
 	// An unreachable Redis must not crash n8n: errors surface as failed commands (the limiter waits).
 	client.on('error', () => undefined);
 	// Commands fail while not connected (no offline queue): give the first connection a moment.

@@ -12,6 +12,7 @@ import { runRemovals } from '../../src/engine/run';
 import { realClock } from '../../src/engine/clock';
 import {
 	chooseLimitStore,
+	closeSharedLimitStores,
 	queueRedisTarget,
 	sharedLimitsRedisTest,
 } from '../../src/n8n/limitStore';
@@ -30,6 +31,8 @@ beforeAll(async () => {
 	redis = await startRedis();
 });
 afterAll(async () => {
+	// The clients chooseLimitStore opened would reconnect forever and keep jest from exiting.
+	closeSharedLimitStores();
 	await redis?.stop();
 });
 beforeEach(async () => {
