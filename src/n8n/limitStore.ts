@@ -13,6 +13,7 @@
  * limiter then waits for it and, past its outage limit, fails the waiting pairs unsent — it never
  * falls back to a per-worker budget (see `maxStoreOutageMs`).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import IORedis, { type Cluster, type Redis, type RedisOptions } from 'ioredis';
 import type {
@@ -125,10 +126,18 @@ export function closeSharedLimitStores(): void {
 	registries.clear();
 }
 
-/** Which Redis this is, for the registry cache: never the password. */
+/** Which Redis this is, for the registry cache: a changed password gets a new client (hashed, never kept). */
 function targetKey(target: RedisTarget): string {
-	const { host, port, db, username } = target.options;
-	return JSON.stringify([target.clusterNodes ?? null, host, port, db ?? 0, username ?? null]);
+	const { host, port, db, username, password } = target.options;
+	const secret = password ? createHash('sha256').update(password).digest('hex') : null;
+	return JSON.stringify([
+		target.clusterNodes ?? null,
+		host,
+		port,
+		db ?? 0,
+		username ?? null,
+		secret,
+	]);
 }
 
 async function redisLimiters(target: RedisTarget): Promise<LimiterRegistry> {
