@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { OutcomeStatus, PairOutcome } from './engine/outcome';
-import { scopeDescription } from './engine/scopeEvidence';
+import { whatToCheck } from './engine/scopeEvidence';
 import { SYSTEM_IDS, SYSTEMS } from './systems';
 import type { SystemId } from './systems/types';
 
@@ -72,14 +72,6 @@ export function emailHmac(email: string, key: string): string {
 	return createHmac('sha256', key).update(email.trim().toLowerCase()).digest('hex');
 }
 
-/** What to check for an unconfirmed "not found": the reason without the vendor's own words. */
-function unconfirmedReason(
-	system: (typeof SYSTEMS)[SystemId],
-	scope: Readonly<Record<string, string>>,
-): string {
-	return `${system.notThereMayBeWrongScope ?? 'the answer cannot tell a wrong scope apart'}; check ${scopeDescription(system, scope)}`;
-}
-
 function systemStatus(
 	counts: Record<OutcomeStatus, number>,
 	unconfirmed: number,
@@ -88,7 +80,9 @@ function systemStatus(
 	if (counts.failed > 0) return counts.failed === total ? 'failed' : 'partly failed';
 	if (counts.would_remove > 0) return 'would remove';
 	if (unconfirmed > 0)
-		return counts.removed > 0 ? 'access removed, partly unconfirmed' : 'no access found, unconfirmed';
+		return counts.removed > 0
+			? 'access removed, partly unconfirmed'
+			: 'no access found, unconfirmed';
 	if (counts.removed > 0) return 'access removed';
 	if (counts.not_found > 0) return 'no access found';
 	return 'skipped';
@@ -138,7 +132,7 @@ export function buildReceipt(input: ReceiptInput): GdprReceipt {
 				...new Set(
 					outcomes
 						.filter((o) => o.scopeUnconfirmed)
-						.map((o) => unconfirmedReason(SYSTEMS[system], o.scope)),
+						.map((o) => whatToCheck(SYSTEMS[system], o.scope)),
 				),
 			],
 		};

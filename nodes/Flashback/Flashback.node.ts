@@ -6,6 +6,7 @@ import {
 	type INodeTypeDescription,
 	NodeConnectionTypes,
 } from 'n8n-workflow';
+import { sharedLimitsRedisTest } from '../../src/n8n/limitStore';
 import { credentialTests } from '../../src/n8n/credentialTests';
 import { executeSystemNode, systemNodeProperties, toolDescription } from '../shared/systemNode';
 
@@ -25,13 +26,21 @@ export class Flashback implements INodeType {
 		usableAsTool: true,
 		credentials: [
 			{ name: 'flashbackApi', required: true, testedBy: 'flashbackCredentialTest' },
-			REDIS_CREDENTIAL,
+			{
+				name: 'sharedLimitsRedisApi',
+				required: true,
+				displayOptions: REDIS_CREDENTIAL.displayOptions,
+				testedBy: 'sharedLimitsRedisTest',
+			},
 		],
 		properties: systemNodeProperties('flashback'),
 	};
 
 	methods = {
-		credentialTest: { flashbackCredentialTest: credentialTests.flashbackCredentialTest },
+		credentialTest: {
+			flashbackCredentialTest: credentialTests.flashbackCredentialTest,
+			sharedLimitsRedisTest,
+		},
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -6,6 +6,7 @@ import {
 	type INodeTypeDescription,
 	NodeConnectionTypes,
 } from 'n8n-workflow';
+import { sharedLimitsRedisTest } from '../../src/n8n/limitStore';
 import { credentialTests } from '../../src/n8n/credentialTests';
 import { executeSystemNode, systemNodeProperties, toolDescription } from '../shared/systemNode';
 
@@ -25,12 +26,22 @@ export class Mudbase implements INodeType {
 		usableAsTool: true,
 		credentials: [
 			{ name: 'mudbaseApi', required: true, testedBy: 'mudbaseCredentialTest' },
-			REDIS_CREDENTIAL,
+			{
+				name: 'sharedLimitsRedisApi',
+				required: true,
+				displayOptions: REDIS_CREDENTIAL.displayOptions,
+				testedBy: 'sharedLimitsRedisTest',
+			},
 		],
 		properties: systemNodeProperties('mudbase'),
 	};
 
-	methods = { credentialTest: { mudbaseCredentialTest: credentialTests.mudbaseCredentialTest } };
+	methods = {
+		credentialTest: {
+			mudbaseCredentialTest: credentialTests.mudbaseCredentialTest,
+			sharedLimitsRedisTest,
+		},
+	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeSystemNode.call(this, 'mudbase');

@@ -1,5 +1,6 @@
 import { REDIS_CREDENTIAL } from '../shared/limitStore';
 import {
+	type INodeCredentialDescription,
 	type ICredentialsDisplayOptions,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -8,6 +9,7 @@ import {
 	NodeConnectionTypes,
 	type NodeParameterValue,
 } from 'n8n-workflow';
+import { sharedLimitsRedisTest } from '../../src/n8n/limitStore';
 import { credentialTests } from '../../src/n8n/credentialTests';
 import { CREDENTIAL_TYPES } from '../../src/n8n/systems';
 import { SYSTEM_IDS, SYSTEMS } from '../../src/systems';
@@ -29,6 +31,24 @@ export function shownWhenSystemSelected(id: SystemId): ICredentialsDisplayOption
 	return { hide: { systems: [notSelected] } };
 }
 
+/**
+ * One credential per system, shown when the system is selected, and n8n's Redis for Shared Limits.
+ * A function call, not an array literal: the n8n lint rule that reads credential names cannot read
+ * a spread inside the array (it crashes).
+ */
+function credentialsAskedFor(): INodeCredentialDescription[] {
+	return [
+		...SYSTEM_IDS.map((id) => ({
+			name: CREDENTIAL_TYPES[id],
+			displayName: `${SYSTEMS[id].displayName} Credential`,
+			required: true,
+			displayOptions: shownWhenSystemSelected(id),
+			testedBy: `${id}CredentialTest`,
+		})),
+		REDIS_CREDENTIAL,
+	];
+}
+
 // Not usable as an AI tool: a batch deletion must not be an agent's tool (DESIGN §5); the per-system
 // nodes are, with a removal budget. n8n's type has no `usableAsTool: false`: leaving it out says no.
 // eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool -- see above; its autofix would add `usableAsTool: true`
@@ -45,20 +65,11 @@ export class OffboardUsers implements INodeType {
 		defaults: { name: 'Offboard Users' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [
-			...SYSTEM_IDS.map((id) => ({
-				name: CREDENTIAL_TYPES[id],
-				displayName: `${SYSTEMS[id].displayName} Credential`,
-				required: true,
-				displayOptions: shownWhenSystemSelected(id),
-				testedBy: `${id}CredentialTest`,
-			})),
-			REDIS_CREDENTIAL,
-		],
+		credentials: credentialsAskedFor(),
 		properties,
 	};
 
-	methods = { credentialTest: credentialTests };
+	methods = { credentialTest: { ...credentialTests, sharedLimitsRedisTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeOffboarding.call(this);

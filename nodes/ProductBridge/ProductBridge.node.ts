@@ -6,6 +6,7 @@ import {
 	type INodeTypeDescription,
 	NodeConnectionTypes,
 } from 'n8n-workflow';
+import { sharedLimitsRedisTest } from '../../src/n8n/limitStore';
 import { credentialTests } from '../../src/n8n/credentialTests';
 import { executeSystemNode, systemNodeProperties, toolDescription } from '../shared/systemNode';
 
@@ -25,13 +26,21 @@ export class ProductBridge implements INodeType {
 		usableAsTool: true,
 		credentials: [
 			{ name: 'productBridgeApi', required: true, testedBy: 'productBridgeCredentialTest' },
-			REDIS_CREDENTIAL,
+			{
+				name: 'sharedLimitsRedisApi',
+				required: true,
+				displayOptions: REDIS_CREDENTIAL.displayOptions,
+				testedBy: 'sharedLimitsRedisTest',
+			},
 		],
 		properties: systemNodeProperties('productBridge'),
 	};
 
 	methods = {
-		credentialTest: { productBridgeCredentialTest: credentialTests.productBridgeCredentialTest },
+		credentialTest: {
+			productBridgeCredentialTest: credentialTests.productBridgeCredentialTest,
+			sharedLimitsRedisTest,
+		},
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -25,12 +25,14 @@ export const LIMIT_STORE_PARAMETER: INodeProperties = {
 };
 
 /**
- * n8n's own Redis credential type, asked for only when Shared Limits is "Redis Credential". Hidden
+ * This package's Redis credential (n8n's own Redis fields), asked for only when Shared Limits is
+ * "Redis Credential" (n8n forbids a community node another package's credential type). Hidden
  * with `hide` rather than shown with `show`: n8n's editor takes a parameter named in a credential's
  * `displayOptions.show` for the node's authentication field and moves it out of the panel.
  */
 export const REDIS_CREDENTIAL: INodeCredentialDescription = {
-	name: 'redis',
+	name: 'sharedLimitsRedisApi',
 	required: true,
+	testedBy: 'sharedLimitsRedisTest',
 	displayOptions: { hide: { limitStore: ['auto'] } },
 };

@@ -1,7 +1,7 @@
 /**
  * What the five per-system nodes share: resource User, operation Remove, one removal per item
- * through the same engine and process-wide limiters as Offboard Users; usable as an AI tool with a
- * removal budget per credential.
+ * through the same run path (src/n8n/run.ts) and limit store as Offboard Users; usable as an AI
+ * tool with a removal budget per credential.
  */
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { LIMIT_STORE_PARAMETER } from './limitStore';
@@ -148,8 +148,9 @@ export async function executeSystemNode(
 		// An AI tool's budget is charged per (user, scope) pair that would send a request, after
 		// planning and before any is sent: a call that would exceed it is refused whole.
 		beforeSending: asTool
-			? (toSend, keys) => {
-					const budget = takeToolBudget(
+			? async (toSend, keys, store) => {
+					const budget = await takeToolBudget(
+						store,
 						keys[system] ?? system,
 						toSend,
 						options.toolBudgetPerHour ?? DEFAULT_TOOL_BUDGET_PER_HOUR,

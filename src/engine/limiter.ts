@@ -24,14 +24,20 @@
  * moves while requests wait, and several processes must be able to share the count — p-limit's
  * in-process FIFO queue with a fixed limit offers none of these.
  */
+import { randomBytes } from 'node:crypto';
 import { AdaptiveConcurrency } from './limits/adaptiveConcurrency';
-import { AdaptiveRate } from './limits/adaptiveRate';
+import { AdaptiveRate, type RateState, WINDOW_MS } from './limits/adaptiveRate';
 import { abortError, type Clock, realClock } from './clock';
 import { CredentialGate } from './limits/credentialGate';
 import { FairQueue, type Waiter } from './limits/fairQueue';
 import { readPause } from './limits/pause';
 import type { Observation } from './limits/observation';
-import { type AdmitRequest, type LimitStore, MemoryLimitStore } from './limits/store';
+import {
+	type AdmitRequest,
+	type LimitStore,
+	MemoryLimitStore,
+	type SharedRate,
+} from './limits/store';
 import { OVERLOAD_KINDS } from './retry';
 
 export type { Observation } from './limits/observation';
@@ -130,6 +136,10 @@ export class SystemLimiter {
 	private inFlightHere = 0;
 	/** When the shared store stopped answering (undefined: it answers). */
 	private storeDownSince: number | undefined;
+	/** This limiter among the workers that share the system's rate (`SharedRate`). */
+	private readonly sender = randomBytes(6).toString('hex');
+	/** The shared rate as the store last answered it (store clock). */
+	private shared: SharedRate | undefined;
 
 	constructor(
 		readonly key: string,
@@ -216,12 +226,36 @@ export class SystemLimiter {
 
 	private admitRequest(concurrency: number): AdmitRequest {
 		const rate = this.effectiveRate;
+		const offset = this.store.now() - this.clock.now();
+		const lastDecrease = this.rate.lastDecreaseAt;
 		return {
 			ratePerSecond: rate,
 			burst: this.settings.burst ?? 1 + rate * LAG_ALLOWANCE_S,
 			concurrency,
 			leaseMs: this.settings.leaseMs,
+			proposal: {
+				ratePerSecond: rate,
+				state: JSON.stringify(this.rate.snapshot(offset)),
+				...(lastDecrease !== undefined ? { lastDecrease: lastDecrease + offset } : {}),
+				sender: this.sender,
+				...(this.shared ? { basedOn: this.shared.version } : {}),
+			},
 		};
+	}
+
+	/** The store answered with the system's shared rate: another worker's change is adopted. */
+	private follow(shared: SharedRate): void {
+		const seen = this.shared?.version === shared.version;
+		this.shared = shared;
+		if (seen || shared.sender === this.sender) return;
+		let state: RateState;
+		try {
+			state = JSON.parse(shared.state) as RateState;
+		} catch {
+			return; // not ours to read (another version of the package): keep adapting alone
+		}
+		if (typeof state?.rate !== 'number' || typeof state.lastUpdate !== 'number') return;
+		this.rate.restore(state, this.store.now() - this.clock.now());
 	}
 
 	private kick(): void {
@@ -244,6 +278,7 @@ export class SystemLimiter {
 				try {
 					admission = await this.store.admit(this.key, this.admitRequest(limit));
 					this.storeDownSince = undefined;
+					if (admission.rate) this.follow(admission.rate);
 				} catch (error) {
 					// The shared store (Redis) is unreachable: nothing is sent without its permission,
 					// so no worker takes the whole budget for itself. Ask again; past the outage limit,
@@ -353,6 +388,8 @@ export class SystemLimiter {
 		// Local decisions first, so every request dispatched after this answer sees them.
 		const gate = this.gate.onAnswer(kind, reason, sent.credentialProbe);
 		if (gate.kind === 'refused') this.runCircuits.set(sent.runId, gate.reason);
+		const rateLimited = OVERLOAD_KINDS.has(kind) && !observation.concurrencyLimited;
+		if (rateLimited) await this.measureEveryProcess(now);
 		this.adapt(observation, sent, now);
 
 		// The shared store may be unreachable: the answer stands (it came from the system), and what
@@ -360,8 +397,15 @@ export class SystemLimiter {
 		await this.quietly(this.store.release(this.key, sent.leaseId));
 		if (observation.headers) await this.quietly(this.learnFromHeaders(observation, now));
 		const serverTrouble = kind === 'server_error' || kind === 'transport_error';
-		const troubles = await this.quietly(this.store.countAnswer(this.key, serverTrouble));
-		if (serverTrouble && troubles !== undefined && troubles >= this.settings.circuitAfterServerErrors) {
+		const accepted = kind !== 'transport_error' && !OVERLOAD_KINDS.has(kind);
+		const troubles = await this.quietly(
+			this.store.countAnswer(this.key, serverTrouble, accepted ? sent.leaseId : undefined),
+		);
+		if (
+			serverTrouble &&
+			troubles !== undefined &&
+			troubles >= this.settings.circuitAfterServerErrors
+		) {
 			await this.quietly(
 				this.store.openCircuit(this.key, {
 					state: 'open',
@@ -384,6 +428,18 @@ export class SystemLimiter {
 		await this.quietly(this.saveLearned(now));
 		this.kick();
 		return gate.kind === 'retry-free' ? 'retry-free' : 'ok';
+	}
+
+	/**
+	 * A 429 is measured on what the system accepted from every process sharing its limit (the
+	 * store's record), not from this one alone: with N workers each accepts about 1/N, and a rate
+	 * learned from a share would slow the shared bucket to that share (measured in queue mode: two
+	 * workers at 3.9 × the ideal time). Unreachable store: this process's own answers.
+	 */
+	private async measureEveryProcess(now: number): Promise<void> {
+		const offset = this.store.now() - now;
+		const times = await this.quietly(this.store.acceptedSince(this.key, now + offset - WINDOW_MS));
+		if (times) this.rate.useAccepted(times.map((at) => at - offset));
 	}
 
 	/** Rate and concurrency learn from the answer (before a pause clears the rate's measurements). */
@@ -427,7 +483,7 @@ export class SystemLimiter {
 			// Resume paced, not with a burst saved up during the pause: the system's own bucket
 			// refilled too, and a burst would spend it before the rate can be measured.
 			await this.store.pause(this.key, decision.until, this.admitRequest(1));
-			this.rate.onPaused(this.pausedUntil);
+			this.rate.onPaused(now, this.pausedUntil);
 		} else if (decision.kind === 'remaining') {
 			await this.store.capTokens(this.key, decision.remaining, this.admitRequest(1));
 		}

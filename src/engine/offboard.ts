@@ -54,10 +54,6 @@ export interface Offboarding extends AsyncIterable<PairOutcome> {
 	stats(): Readonly<Partial<Record<SystemId, SystemRunStats>>>;
 }
 
-/**
- * `rows` is called once for the counting pass and once for the batch, so a CSV is streamed twice
- * rather than held in memory.
- */
 /** A run that cannot start as configured: refused before the input is read. */
 function checkConfiguration(options: OffboardOptions): void {
 	if (options.plan.systems.length === 0) throw new RunRefusedError('Choose at least one system');
@@ -95,6 +91,10 @@ function checkExpiries(options: OffboardOptions, toSendBySystem: ReadonlyMap<Sys
 	}
 }
 
+/**
+ * `rows` is called once for the counting pass and once for the batch, so a CSV is streamed twice
+ * rather than held in memory.
+ */
 export async function offboard(
 	rows: () => AsyncIterable<InputRow> | Iterable<InputRow>,
 	options: OffboardOptions,
@@ -168,7 +168,7 @@ export async function offboard(
 			for (const ready of await evidence.see(outcome)) out.push(ready);
 			await out.roomFor();
 		}
-		for (const held of evidence.finish()) {
+		for (const held of await evidence.finish()) {
 			await out.roomFor();
 			out.push(held);
 		}

@@ -8,7 +8,7 @@ import { SYSTEMS, SYSTEM_IDS } from '../systems';
 import type { SystemId } from '../systems/types';
 import type { OutcomeStatus, PairOutcome } from './outcome';
 import type { ReportPairRow } from './rows';
-import { scopeDescription } from './scopeEvidence';
+import { scopeDescription, wrongScopeExplanation } from './scopeEvidence';
 
 export const REPORT_MARKER = 'n8n-offboarding-report';
 export const REPORT_VERSION = 'v1';
@@ -102,7 +102,7 @@ export class ReportBuilder {
 			if (unconfirmed) {
 				const definition = SYSTEMS[system];
 				out.push(
-					`${definition.displayName}: ${unconfirmed.count} "not found" ${unconfirmed.count === 1 ? 'answer is' : 'answers are'} unconfirmed: ${definition.notThereMayBeWrongScope ?? 'the answer cannot tell a wrong scope apart'}. Check ${[...unconfirmed.scopes].join(', ')}: until a removal there succeeds, "not found" there may mean a wrong id.`,
+					`${definition.displayName}: ${unconfirmed.count} "not found" ${unconfirmed.count === 1 ? 'answer is' : 'answers are'} unconfirmed: ${wrongScopeExplanation(definition)}. Check ${[...unconfirmed.scopes].join(', ')}: until a removal there succeeds, "not found" there may mean a wrong id.`,
 				);
 			}
 		}

@@ -29,12 +29,25 @@ export function scopeDescription(
 		.join(' / ');
 }
 
+/** Why a system's "not found" may be a wrong scope (its definition says). */
+export function wrongScopeExplanation(system: SystemDefinition): string {
+	return system.notThereMayBeWrongScope ?? 'the answer cannot tell a wrong scope apart';
+}
+
+/** What an unconfirmed "not found" asks the reader to check: the report, receipt and outcome say it. */
+export function whatToCheck(
+	system: SystemDefinition,
+	scope: Readonly<Record<string, string>>,
+): string {
+	return `${wrongScopeExplanation(system)}; check ${scopeDescription(system, scope)}`;
+}
+
 /** The outcome as it goes out when its scope could not be confirmed. */
 export function unconfirmed(system: SystemDefinition, outcome: PairOutcome): PairOutcome {
 	return {
 		...outcome,
 		scopeUnconfirmed: true,
-		reason: `not found — unconfirmed: ${system.notThereMayBeWrongScope ?? 'the answer cannot tell a wrong scope apart'}; check ${scopeDescription(system, outcome.scope)} (a removal there confirms it). ${outcome.reason}`,
+		reason: `not found — unconfirmed: ${whatToCheck(system, outcome.scope)} (a removal there confirms it). ${outcome.reason}`,
 	};
 }
 
@@ -45,6 +58,10 @@ export interface EvidenceSystem {
 
 export class ScopeEvidence {
 	private readonly confirmed = new Set<string>();
+	/** Scopes whose evidence this run wrote (once per run: the store keeps it 30 days). */
+	private readonly recorded = new Set<string>();
+	/** Scopes the store had no evidence for when asked (asked again only at the end of the run). */
+	private readonly unproven = new Set<string>();
 	private readonly held = new Map<string, PairOutcome[]>();
 	private heldCount = 0;
 
@@ -69,10 +86,13 @@ export class ScopeEvidence {
 		if (!found) return [outcome];
 		const { key, system } = found;
 		if (outcome.status === 'removed') {
-			// An unreachable shared store keeps the evidence for this run only.
-			await this.store
-				.confirmScope(key, this.store.now() + SCOPE_EVIDENCE_MS)
-				.catch(() => undefined);
+			if (!this.recorded.has(key)) {
+				this.recorded.add(key);
+				// An unreachable shared store keeps the evidence for this run only.
+				await this.store
+					.confirmScope(key, this.store.now() + SCOPE_EVIDENCE_MS)
+					.catch(() => undefined);
+			}
 			this.confirmed.add(key);
 			const released = this.held.get(key) ?? [];
 			this.held.delete(key);
@@ -81,10 +101,10 @@ export class ScopeEvidence {
 		}
 		if (outcome.status !== 'not_found') return [outcome];
 		if (this.confirmed.has(key)) return [outcome];
-		// An unreachable shared store proves nothing: the answer stays unconfirmed.
-		if (await this.store.scopeConfirmed(key).catch(() => false)) {
-			this.confirmed.add(key);
-			return [outcome];
+		// One question to the store per scope while the run goes on (a Redis round trip each).
+		if (!this.unproven.has(key)) {
+			if (await this.proven(key)) return [outcome];
+			this.unproven.add(key);
 		}
 		if (this.heldCount >= MAX_HELD) return [unconfirmed(system, outcome)];
 		const list = this.held.get(key) ?? [];
@@ -94,14 +114,26 @@ export class ScopeEvidence {
 		return [];
 	}
 
-	/** At the end of the run: everything still held, unconfirmed. */
-	finish(): PairOutcome[] {
+	/** Evidence in the store (another run's or another worker's); an unreachable store proves nothing. */
+	private async proven(key: string): Promise<boolean> {
+		if (!(await this.store.scopeConfirmed(key).catch(() => false))) return false;
+		this.confirmed.add(key);
+		return true;
+	}
+
+	/**
+	 * At the end of the run: what is still held, after asking the store once more per scope (a
+	 * removal on another worker may have proved it meanwhile); unconfirmed otherwise.
+	 */
+	async finish(): Promise<PairOutcome[]> {
 		const out: PairOutcome[] = [];
-		for (const list of this.held.values())
+		for (const [key, list] of this.held) {
+			const proven = await this.proven(key);
 			for (const outcome of list) {
 				const system = this.systems[outcome.system]?.system;
-				out.push(system ? unconfirmed(system, outcome) : outcome);
+				out.push(proven || !system ? outcome : unconfirmed(system, outcome));
 			}
+		}
 		this.held.clear();
 		this.heldCount = 0;
 		return out;

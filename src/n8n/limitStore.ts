@@ -1,7 +1,7 @@
 /**
  * Which limit store a run uses (DESIGN §4 "Limits across workers"):
  *
- * - a **Redis credential** picked in the node (n8n's own `redis` credential type): that Redis;
+ * - a **Redis credential** picked in the node (Shared Limits Redis API: n8n's Redis fields): that Redis;
  * - else, when n8n runs in **queue mode** (`EXECUTIONS_MODE=queue`): n8n's own Redis, read from the
  *   same `QUEUE_BULL_REDIS_*` settings n8n uses (with their `_FILE` variants), so every worker
  *   shares one limit with no configuration;
@@ -13,9 +13,15 @@
  * limiter then waits for it and, past its outage limit, fails the waiting pairs unsent — it never
  * falls back to a per-worker budget (see `maxStoreOutageMs`).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import IORedis, { type Cluster, type Redis, type RedisOptions } from 'ioredis';
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 import { LimiterRegistry, processLimiters } from '../engine/limiter';
 import { RedisLimitStore } from '../engine/limits/redisStore';
@@ -84,7 +90,7 @@ export function queueRedisTarget(env: Env = process.env): RedisTarget {
 	};
 }
 
-/** A Redis picked by n8n's `redis` credential (host, port, database, user, password, ssl). */
+/** A Redis picked by the Shared Limits Redis credential (host, port, database, user, password, ssl). */
 export function credentialRedisTarget(credentials: ICredentialDataDecryptedObject): RedisTarget {
 	return {
 		options: {
@@ -111,11 +117,27 @@ const CLIENT_OPTIONS: RedisOptions = {
 };
 
 const registries = new Map<string, Promise<LimiterRegistry>>();
+const clients = new Set<Redis | Cluster>();
 
-/** Which Redis this is, for the registry cache: never the password. */
+/** Closes every Redis client this process opened for shared limits (tests; n8n exits anyway). */
+export function closeSharedLimitStores(): void {
+	for (const client of clients) client.disconnect();
+	clients.clear();
+	registries.clear();
+}
+
+/** Which Redis this is, for the registry cache: a changed password gets a new client (hashed, never kept). */
 function targetKey(target: RedisTarget): string {
-	const { host, port, db, username } = target.options;
-	return JSON.stringify([target.clusterNodes ?? null, host, port, db ?? 0, username ?? null]);
+	const { host, port, db, username, password } = target.options;
+	const secret = password ? createHash('sha256').update(password).digest('hex') : null;
+	return JSON.stringify([
+		target.clusterNodes ?? null,
+		host,
+		port,
+		db ?? 0,
+		username ?? null,
+		secret,
+	]);
 }
 
 async function redisLimiters(target: RedisTarget): Promise<LimiterRegistry> {
@@ -125,6 +147,7 @@ async function redisLimiters(target: RedisTarget): Promise<LimiterRegistry> {
 				enableOfflineQueue: false,
 			})
 		: new IORedis({ ...target.options, ...CLIENT_OPTIONS });
+	clients.add(client);
 	// An unreachable Redis must not crash n8n: errors surface as failed commands (the limiter waits).
 	client.on('error', () => undefined);
 	// Commands fail while not connected (no offline queue): give the first connection a moment.
@@ -167,4 +190,36 @@ export async function chooseLimitStore(
 		registries.set(key, registry);
 	}
 	return { kind, limiters: await registry };
+}
+
+/** The Shared Limits Redis credential's Test button: connect, PING, say what answered. */
+export async function sharedLimitsRedisTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	const target = credentialRedisTarget(credential.data ?? {});
+	const client = new IORedis({
+		...target.options,
+		...CLIENT_OPTIONS,
+		lazyConnect: true,
+		retryStrategy: () => null,
+	});
+	// The connection's own error says why (refused, timeout, auth); the command's only "closed".
+	let cause: Error | undefined;
+	client.on('error', (error: Error) => {
+		cause ??= error;
+	});
+	try {
+		await client.connect();
+		const pong = await client.ping();
+		return { status: 'OK', message: `Redis answered ${pong}` };
+	} catch (error) {
+		// ioredis messages name the host and port or the auth failure, never the password.
+		return {
+			status: 'Error',
+			message: `Redis did not answer: ${(cause ?? (error as Error)).message}`,
+		};
+	} finally {
+		client.disconnect();
+	}
 }

@@ -105,14 +105,10 @@ export async function summaryOutput(out: OutputContext): Promise<INodeExecutionD
 	const csv = new PassThrough();
 	const stored = out.context.helpers.prepareBinaryData(csv, 'offboarding-report.csv', 'text/csv');
 	// The store stops reading when it fails: the writer must not wait for room that never comes.
-	const storeEnded = stored.then(
-		() => {
-			throw new Error('the report store stopped reading before the report ended');
-		},
-		(error: unknown) => {
-			throw error;
-		},
-	);
+	// (A rejection passes through as it is.)
+	const storeEnded = stored.then(() => {
+		throw new Error('the report store stopped reading before the report ended');
+	});
 	storeEnded.catch(() => undefined);
 	let chunk = reportHeaderLine();
 	const flush = async (): Promise<void> => {

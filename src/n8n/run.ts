@@ -20,6 +20,7 @@ import {
 	type Offboarding,
 	RunRefusedError,
 } from '../engine/offboard';
+import type { LimitStore } from '../engine/limits/store';
 import type { ScopeSource, SystemPlan } from '../engine/plan';
 import type { InputRow } from '../engine/rows';
 import type { SystemRuntime } from '../engine/run';
@@ -49,13 +50,14 @@ export interface NodeRun {
 	listSeparator?: string;
 	/**
 	 * Called after planning, before anything is sent, with the pairs that would send a request and
-	 * each system's limiter key (system + credential): the AI tool budget. A `RunRefusedError`
-	 * refuses the run whole.
+	 * each system's limiter key (system + credential) and the run's limit store: the AI tool budget.
+	 * A `RunRefusedError` refuses the run whole.
 	 */
 	beforeSending?: (
 		toSend: number,
 		credentialKeys: Readonly<Partial<Record<SystemId, string>>>,
-	) => void;
+		store: LimitStore,
+	) => Promise<void>;
 	/** The receipt's request id for an input item. */
 	requestIdOf?: (item: number) => string;
 	/** The node's Shared Limits parameter (absent in workflows saved before it existed: automatic). */
@@ -114,7 +116,7 @@ export async function runNode(
 	try {
 		store = await chooseLimitStore(
 			config.limitStore === 'redisCredential'
-				? await context.getCredentials<ICredentialDataDecryptedObject>('redis')
+				? await context.getCredentials<ICredentialDataDecryptedObject>('sharedLimitsRedisApi')
 				: undefined,
 		);
 		for (const { system, settings, scopes } of config.systems) {
@@ -152,7 +154,8 @@ export async function runNode(
 			credentialPlacement: placement,
 			credentialExpiry,
 		});
-		if (!config.dryRun) config.beforeSending?.(run.toSend, credentialKeys);
+		if (!config.dryRun)
+			await config.beforeSending?.(run.toSend, credentialKeys, store.limiters.store);
 	} catch (error) {
 		// Run-level refusals and anything unexpected: the node fails, which also fires Error Trigger
 		// workflows. Per-row failures never get here.

@@ -1,34 +1,26 @@
 /**
  * A removal budget per credential for the per-system nodes used as AI tools: each tool call is its
- * own run, so the batch threshold never sees them; this sliding one-hour window does, process-wide.
+ * own run, so the batch threshold never sees them; this sliding one-hour window does, in the limit
+ * store — the process's, or Redis shared by every worker (`LimitStore.takeBudget`).
  */
+import type { LimitStore } from '../engine/limits/store';
+
 const WINDOW_MS = 3_600_000;
-const spent = new Map<string, number[]>();
 
 export type BudgetCheck = { ok: true } | { ok: false; reason: string };
 
 /** Takes `count` removals from the budget of `key`, or refuses (taking nothing). */
-export function takeToolBudget(
+export async function takeToolBudget(
+	store: LimitStore,
 	key: string,
 	count: number,
 	perHour: number,
-	now = Date.now(),
-): BudgetCheck {
-	const times = (spent.get(key) ?? []).filter((t) => t > now - WINDOW_MS);
-	if (times.length + count > perHour) {
-		spent.set(key, times);
-		const next = times.length > 0 ? new Date(times[0] + WINDOW_MS).toISOString() : 'now';
-		return {
-			ok: false,
-			reason: `Tool removal budget reached: ${times.length} of ${perHour} removals used in the last hour with this credential (this call asks for ${count}). Nothing was sent; the budget frees up from ${next}.`,
-		};
-	}
-	for (let i = 0; i < count; i++) times.push(now);
-	spent.set(key, times);
-	return { ok: true };
-}
-
-/** For tests: forget every budget. */
-export function resetToolBudgets(): void {
-	spent.clear();
+): Promise<BudgetCheck> {
+	const answer = await store.takeBudget(`tool-budget:${key}`, count, perHour, WINDOW_MS);
+	if (answer.taken) return { ok: true };
+	const next = answer.used > 0 ? new Date(answer.freesAt).toISOString() : 'now';
+	return {
+		ok: false,
+		reason: `Tool removal budget reached: ${answer.used} of ${perHour} removals used in the last hour with this credential (this call asks for ${count}). Nothing was sent; the budget frees up from ${next}.`,
+	};
 }

@@ -24,7 +24,7 @@ describe('AdaptiveRate after a pause', () => {
 		for (let cycle = 0; cycle < 4; cycle++) {
 			// A 1 s pause; then, paced, 5 ride on the refilled burst and 20 more come in a second.
 			t += 1_000;
-			rate.onPaused(t);
+			rate.onPaused(t, t);
 			for (let i = 0; i < 25; i++) rate.onAccepted(t + i * 40);
 			t += 1_000;
 			const before = rate.value;
@@ -42,7 +42,7 @@ describe('AdaptiveRate after a pause', () => {
 		const rate = new AdaptiveRate(100, 100, 0, 0.1);
 		rate.onRateLimited(0, 0); // no answer at all: halving
 		expect(rate.learnedCeiling).toBe(50);
-		rate.onPaused(1_000);
+		rate.onPaused(1_000, 1_000);
 		rate.onAccepted(1_010);
 		const before = rate.value;
 		rate.onRateLimited(1_020, 1_015); // one answer since the pause: nothing to measure

@@ -26,8 +26,11 @@ describe('Offboard Users description', () => {
 		expect(
 			credentialsAskedFor(['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase']),
 		).toEqual(['productAccessApi', 'productBridgeApi', 'ejentoApi', 'flashbackApi', 'mudbaseApi']);
-		// n8n's own Redis credential, only when Shared Limits is "Redis Credential".
-		expect(credentialsAskedFor(['ejento'], 'redisCredential')).toEqual(['ejentoApi', 'redis']);
+		// The Shared Limits Redis credential, only when Shared Limits is "Redis Credential".
+		expect(credentialsAskedFor(['ejento'], 'redisCredential')).toEqual([
+			'ejentoApi',
+			'sharedLimitsRedisApi',
+		]);
 	});
 
 	it('names each credential after its system, so five selectors can be told apart', () => {

@@ -54,12 +54,10 @@ describe('package.json "n8n" section', () => {
 		}
 	});
 
-	it("asks only for credential types this package defines, and n8n's own Redis for Shared Limits", () => {
-		const types = new Set([
-			...credentialFiles.map((file) => instanceOf<ICredentialType>(`credentials/${file}`).name),
-			// n8n's built-in Redis credential (n8n-nodes-base), for a Redis picked in Shared Limits.
-			'redis',
-		]);
+	it("asks only for credential types this package defines (n8n forbids reusing another package's)", () => {
+		const types = new Set(
+			credentialFiles.map((file) => instanceOf<ICredentialType>(`credentials/${file}`).name),
+		);
 		for (const file of nodeFiles)
 			for (const credential of instanceOf<INodeType>(`nodes/${file}`).description.credentials ?? [])
 				expect([file, credential.name, types.has(credential.name)]).toEqual([
@@ -73,7 +71,7 @@ describe('package.json "n8n" section', () => {
 			nodeFiles.map((file) => [
 				file,
 				instanceOf<INodeType>(`nodes/${file}`).description.credentials?.find(
-					(c) => c.name === 'redis',
+					(c) => c.name === 'sharedLimitsRedisApi',
 				)?.displayOptions ?? null,
 			]),
 		).toEqual(

@@ -10,7 +10,6 @@ import { Flashback } from '../../nodes/Flashback/Flashback.node';
 import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
 import { processLimiters } from '../../src/engine/limiter';
 import { CREDENTIAL_TYPES as CREDENTIAL_TYPE_OF } from '../../src/n8n/systems';
-import { resetToolBudgets } from '../../src/n8n/toolBudget';
 import { SYSTEM_IDS, type SystemId } from '../../src/systems';
 import {
 	DEMO_CREDENTIALS,
@@ -37,7 +36,6 @@ jest.setTimeout(60_000);
 let sandbox: Sandbox;
 beforeEach(async () => {
 	processLimiters.clear();
-	resetToolBudgets();
 	sandbox = await startSandbox();
 	for (const person of PEOPLE) sandbox.addPerson(person);
 });

@@ -7,7 +7,6 @@ import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
 import { ProductAccess } from '../../nodes/ProductAccess/ProductAccess.node';
 import { ProductBridge } from '../../nodes/ProductBridge/ProductBridge.node';
 import { processLimiters } from '../../src/engine/limiter';
-import { resetToolBudgets } from '../../src/n8n/toolBudget';
 import { SYSTEMS, type SystemId } from '../../src/systems';
 import { CREDENTIAL_TYPES as CREDENTIAL_TYPES_BY_SYSTEM } from '../../src/n8n/systems';
 import { DEMO_SCOPES, demoPerson, type Sandbox, startSandbox } from '../../sandbox';
@@ -17,7 +16,6 @@ import { CREDENTIAL_TYPES, sandboxCredentials } from '../support/n8nSandbox';
 let sandbox: Sandbox;
 beforeEach(async () => {
 	processLimiters.clear();
-	resetToolBudgets();
 	sandbox = await startSandbox();
 });
 afterEach(async () => {

@@ -10,7 +10,12 @@ import { MemoryLimitStore } from '../../src/engine/limits/store';
 import type { PairOutcome } from '../../src/engine/outcome';
 import { runRemovals } from '../../src/engine/run';
 import { realClock } from '../../src/engine/clock';
-import { chooseLimitStore, queueRedisTarget } from '../../src/n8n/limitStore';
+import {
+	chooseLimitStore,
+	closeSharedLimitStores,
+	queueRedisTarget,
+	sharedLimitsRedisTest,
+} from '../../src/n8n/limitStore';
 import { processLimiters } from '../../src/engine/limiter';
 import { DEMO_SCOPES, type Sandbox, startSandbox } from '../../sandbox';
 import { countBy } from '../support/engine';
@@ -26,6 +31,8 @@ beforeAll(async () => {
 	redis = await startRedis();
 });
 afterAll(async () => {
+	// The clients chooseLimitStore opened would reconnect forever and keep jest from exiting.
+	closeSharedLimitStores();
 	await redis?.stop();
 });
 beforeEach(async () => {
@@ -168,6 +175,22 @@ describe('which store a run uses', () => {
 		);
 		expect(credential.kind).toBe('redis (credential)');
 		expect(await credential.limiters.store.claimOnce('probe', 1_000)).toBe(false);
+	});
+
+	it('tests a Shared Limits Redis credential: PONG from a Redis, an error naming no password otherwise', async () => {
+		const test = (data: Record<string, unknown>) =>
+			sharedLimitsRedisTest.call(
+				{} as never,
+				{ id: 'c', name: 'r', type: 'sharedLimitsRedisApi', data } as never,
+			);
+		expect(await test({ host: '127.0.0.1', port: redis.port, database: 0 })).toEqual({
+			status: 'OK',
+			message: 'Redis answered PONG',
+		});
+		const refused = await test({ host: '127.0.0.1', port: 1, password: 'pw-never-shown' });
+		expect(refused.status).toBe('Error');
+		expect(refused.message).toMatch(/^Redis did not answer: .*ECONNREFUSED 127\.0\.0\.1:1/);
+		expect(refused.message).not.toContain('pw-never-shown');
 	});
 
 	it("reads n8n's settings as n8n does: defaults, database, user, password, TLS, a cluster", () => {

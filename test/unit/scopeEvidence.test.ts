@@ -51,7 +51,7 @@ describe('scope evidence', () => {
 		expect(await run.see(notFound)).toEqual([]);
 		const removed = outcome('ejento', 'removed', 'u2', P2);
 		expect(await run.see(removed)).toEqual([removed, notFound]);
-		expect(run.finish()).toEqual([]);
+		expect(await run.finish()).toEqual([]);
 	});
 
 	it('lets a "not found" out unconfirmed at the end of the run when its project has no evidence', async () => {
@@ -60,7 +60,7 @@ describe('scope evidence', () => {
 		expect(await run.see(outcome('ejento', 'not_found', 'u1', P3))).toEqual([]);
 		// A removal in another project confirms only that project.
 		expect(await run.see(outcome('ejento', 'removed', 'u2', P2))).toHaveLength(1);
-		const [held] = run.finish();
+		const [held] = await run.finish();
 		expect(held).toMatchObject({ userId: 'u1', status: 'not_found', scopeUnconfirmed: true });
 		expect(held.reason).toBe(
 			'not found — unconfirmed: Ejento answers an unknown project exactly like a user without access (404 Record Not Found); check project 3 (a removal there confirms it). Ejento: not there (404: Record Not Found)',
@@ -79,19 +79,40 @@ describe('scope evidence', () => {
 		expect(await evidence(store).see(later)).toEqual([]);
 	});
 
+	it('asks the store once per scope while the run goes on, writes evidence once, and asks again at the end', async () => {
+		const store = new MemoryLimitStore(clock);
+		const asked = jest.spyOn(store, 'scopeConfirmed');
+		const written = jest.spyOn(store, 'confirmScope');
+		const run = evidence(store);
+		for (const user of ['u1', 'u2', 'u3'])
+			expect(await run.see(outcome('ejento', 'not_found', user, P3))).toEqual([]);
+		expect(asked).toHaveBeenCalledTimes(1);
+		for (const user of ['u4', 'u5']) await run.see(outcome('ejento', 'removed', user, P2));
+		expect(written).toHaveBeenCalledTimes(1);
+		// Another worker proves project 3 while this run goes on: the held answers are confirmed.
+		await evidence(store, 'cred-1:abc').see(outcome('ejento', 'removed', 'w1', P3));
+		const held = await run.finish();
+		expect(asked).toHaveBeenCalledTimes(2);
+		expect(held.map((o) => [o.userId, o.scopeUnconfirmed ?? false])).toEqual([
+			['u1', false],
+			['u2', false],
+			['u3', false],
+		]);
+	});
+
 	it('never holds systems whose "not there" is unambiguous, nor other statuses', async () => {
 		const run = evidence(new MemoryLimitStore(clock));
 		const flashback = outcome('flashback', 'not_found', 'u1', { workspaceId: 'ws' });
 		expect(await run.see(flashback)).toEqual([flashback]);
 		const failed = { ...outcome('ejento', 'not_found', 'u2', P2), status: 'failed' as const };
 		expect(await run.see(failed)).toEqual([failed]);
-		expect(run.finish()).toEqual([]);
+		expect(await run.finish()).toEqual([]);
 	});
 
 	it('is carried by the report: a column, a warning, and a retry when the report is fed back', async () => {
 		const run = evidence(new MemoryLimitStore(clock));
 		await run.see(outcome('ejento', 'not_found', 'u1', P3));
-		const [held] = run.finish();
+		const [held] = await run.finish();
 		const report = new ReportBuilder();
 		report.add(held);
 		expect(report.warnings()).toEqual([

@@ -32,7 +32,8 @@
  * ideal time in n8n, every 429 after a pause halving the rate down to 4 req/s.
  */
 
-const WINDOW_MS = 2_000;
+/** The window a 429 measures the accepting rate over. */
+export const WINDOW_MS = 2_000;
 /** Slow start: the rate doubles every this long while it holds requests back. */
 const SLOW_START_DOUBLING_MS = 750;
 const SLOW_START_WINDOW_MS = 1_000;
@@ -62,6 +63,22 @@ const MIN_RESUMED_SAMPLES = 10;
 /** How long after the first 429 the limit is searched for with burst-discounted measurements. */
 const SEARCH_MS = 10_000;
 
+/** `AdaptiveRate.snapshot()`: times in ms, null for never. */
+export interface RateState {
+	rate: number;
+	ceiling: number | null;
+	measured: boolean;
+	lastLoss: number | null;
+	lastSlowStartStep: number | null;
+	lastUpdate: number;
+	lastDecrease: number | null;
+	resumedAt: number | null;
+	clearedAt: number | null;
+	burst: number;
+	foundAfterPause: boolean;
+	firstEventAt: number | null;
+}
+
 export class AdaptiveRate {
 	private rate: number;
 	private ceiling: number | undefined;
@@ -75,6 +92,8 @@ export class AdaptiveRate {
 	private readonly accepted: number[] = [];
 	/** When the last pause ended (answers since then may ride on the system's refilled burst). */
 	private resumedAt: number | undefined;
+	/** When the last pause was learned: answers before it say nothing about the rate after. */
+	private clearedAt = -Infinity;
 	/** Answers the system accepted at once before its first 429: its burst, as far as we can tell. */
 	private burst = 0;
 	/** The burst-discounted measurement after a pause has set the ceiling (the limit is found). */
@@ -120,6 +139,56 @@ export class AdaptiveRate {
 	/** Answers accepted at once before the first 429 (0: unknown). */
 	get learnedBurst(): number {
 		return this.burst;
+	}
+
+	/** When a 429 event last lowered the rate (undefined: never). */
+	get lastDecreaseAt(): number | undefined {
+		return Number.isFinite(this.lastDecrease) ? this.lastDecrease : undefined;
+	}
+
+	/**
+	 * Everything this rate knows but the accepted answers (those the store keeps for every worker),
+	 * its times moved by `shift` ms (into the store's clock): what workers sharing a system hand each
+	 * other, so that together they adapt as one (`store.ts` SharedRate).
+	 */
+	snapshot(shift = 0): RateState {
+		const at = (time: number | undefined): number | null =>
+			time === undefined || !Number.isFinite(time) ? null : time + shift;
+		return {
+			rate: this.rate,
+			ceiling: this.ceiling ?? null,
+			measured: this.measured,
+			lastLoss: at(this.lastLoss),
+			lastSlowStartStep: at(this.lastSlowStartStep),
+			lastUpdate: this.lastUpdate + shift,
+			lastDecrease: at(this.lastDecrease),
+			resumedAt: at(this.resumedAt),
+			clearedAt: at(this.clearedAt),
+			burst: this.burst,
+			foundAfterPause: this.foundAfterPause,
+			firstEventAt: at(this.firstEventAt),
+		};
+	}
+
+	/**
+	 * Takes another worker's snapshot (its times moved back by `shift`): growth is counted from its
+	 * `lastUpdate`, so it is never counted twice, and a 429 of the event that lowered it is not
+	 * counted again. This process's explicit maximum still holds.
+	 */
+	restore(state: RateState, shift = 0): void {
+		const at = (time: number | null): number => (time === null ? -Infinity : time - shift);
+		this.rate = Math.max(this.floor, Math.min(this.max, state.rate));
+		this.ceiling = state.ceiling ?? undefined;
+		this.measured = state.measured;
+		this.lastLoss = at(state.lastLoss);
+		this.lastSlowStartStep = at(state.lastSlowStartStep);
+		this.lastUpdate = state.lastUpdate - shift;
+		this.lastDecrease = at(state.lastDecrease);
+		this.resumedAt = state.resumedAt === null ? undefined : state.resumedAt - shift;
+		this.clearedAt = at(state.clearedAt);
+		this.burst = state.burst;
+		this.foundAfterPause = state.foundAfterPause;
+		this.firstEventAt = state.firstEventAt === null ? undefined : state.firstEventAt - shift;
 	}
 
 	/** A later run's explicit maximum wins (the user edited it); what was learned is kept under it. */
@@ -227,12 +296,23 @@ export class AdaptiveRate {
 	}
 
 	/**
-	 * The whole system paused (a Retry-After) until `resumesAt`: answers from before say nothing about
-	 * the rate after.
+	 * The whole system paused (a Retry-After) at `now` until `resumesAt`: answers from before say
+	 * nothing about the rate after.
 	 */
-	onPaused(resumesAt?: number): void {
+	onPaused(now: number, resumesAt?: number): void {
 		this.accepted.length = 0;
+		this.clearedAt = now;
 		this.resumedAt = resumesAt;
+	}
+
+	/**
+	 * The answers the system accepted lately from every process that shares its limit (the store's
+	 * record, in this clock), in place of this process's own: with several workers each sees only
+	 * its share, and a 429 measured on a share would set the shared rate to that share.
+	 */
+	useAccepted(times: readonly number[]): void {
+		this.accepted.length = 0;
+		for (const at of times) if (at >= this.clearedAt) this.accepted.push(at);
 	}
 
 	/** Within a window of the end of the last pause. */

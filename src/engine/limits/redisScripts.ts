@@ -5,8 +5,9 @@
  * doubles), so the two stores decide alike; `redisStore.ts` says what was taken from which anchor.
  *
  * A system's scripts get three keys with one hash tag (one Redis Cluster slot, every key named in
- * KEYS as Cluster requires): KEYS[1] the state hash, KEYS[2] the leases ZSET, KEYS[3] learned limits.
- * ARGV[1] is always the idle TTL (ms). Every reply starts with the server's time (ms).
+ * KEYS as Cluster requires): KEYS[1] the state hash, KEYS[2] the leases ZSET, KEYS[3] learned limits,
+ * KEYS[4] the accepted answers (a ZSET scored by when). ARGV[1] is always the idle TTL (ms). Every
+ * reply starts with the server's time (ms).
  */
 
 /** Shared head of every script: the clock, number formats, the state hash and the token bucket. */
@@ -22,7 +23,8 @@ local function int(x) return string.format('%d', math.ceil(x)) end
 -- The state of a system; a missing one starts as MemoryLimitStore's does (a full bucket, now).
 local function load(burst)
   local f = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'paused', 'troubles',
-    'cstate', 'creason', 'cuntil', 'ccause', 'cprobing')
+    'cstate', 'creason', 'cuntil', 'ccause', 'cprobing',
+    'rver', 'rrate', 'rstate', 'rdec', 'rat', 'rsender')
   local s = {}
   if f[2] then s.tokens = tonumber(f[1]); s.at = tonumber(f[2]) else s.tokens = burst; s.at = now end
   s.paused = tonumber(f[3]) or 0
@@ -32,6 +34,9 @@ local function load(burst)
   s.cuntil = tonumber(f[7]) or 0
   s.ccause = f[8] or ''
   s.cprobing = f[9] == '1'
+  s.rver = tonumber(f[10])
+  s.rrate, s.rstate, s.rdec = tonumber(f[11]), f[12], tonumber(f[13])
+  s.rat, s.rsender = tonumber(f[14]), f[15]
   return s
 end
 
@@ -40,7 +45,39 @@ local function save(s)
   redis.call('HSET', KEYS[1], 'tokens', num(s.tokens), 'at', num(s.at), 'paused', num(s.paused),
     'troubles', num(s.troubles), 'cstate', s.cstate, 'creason', s.creason, 'cuntil', num(s.cuntil),
     'ccause', s.ccause, 'cprobing', s.cprobing and '1' or '0')
+  if s.rver then
+    redis.call('HSET', KEYS[1], 'rver', s.rver, 'rrate', num(s.rrate), 'rstate', s.rstate,
+      'rdec', s.rdec and num(s.rdec) or '', 'rat', num(s.rat), 'rsender', s.rsender)
+  end
   redis.call('PEXPIREAT', KEYS[1], int(math.max(now, s.at, s.paused, s.cuntil) + idle))
+end
+
+-- store.ts settleRate, transcribed. ARGV[i .. i+4]: the proposal's rate, state, last decrease
+-- ('' none), sender, the version it was based on ('' none); ARGV[i] == '' or absent: no proposal,
+-- the bucket refills at the caller's rate. Returns the rate to refill at.
+local function rateOf(s, rate, i)
+  if ARGV[i] == nil or ARGV[i] == '' then return rate end
+  s.proposed = true
+  local prate, pstate, pdec = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
+  local psender, pbased = ARGV[i + 3], tonumber(ARGV[i + 4])
+  local version = nil
+  if not s.rver then
+    version = 1
+  elseif pbased == s.rver then
+    if not (prate == s.rrate and pstate == s.rstate and pdec == s.rdec) then version = s.rver + 1 end
+  elseif pdec and pdec > (s.rdec or -math.huge) and prate < s.rrate then
+    version = s.rver + 1
+  end
+  if version then
+    s.rver, s.rrate, s.rstate, s.rdec, s.rat, s.rsender = version, prate, pstate, pdec, now, psender
+  end
+  return s.rrate
+end
+
+-- The shared rate as a reply's head: version ('0': none proposed), rate, state, decrease, at, sender.
+local function rateReply(s)
+  if not s.proposed then return '0', '', '', '', '', '' end
+  return tostring(s.rver), num(s.rrate), s.rstate, s.rdec and num(s.rdec) or '', num(s.rat), s.rsender
 end
 
 -- tokenBucket.ts, transcribed.
@@ -63,13 +100,22 @@ local function circuitAt(s)
 end
 `;
 
-/** ARGV: idle, rate, burst, concurrency, leaseMs, leaseId. */
+/**
+ * ARGV: idle, rate, burst, concurrency, leaseMs, leaseId, then the rate proposal (7–11). Reply:
+ * now, the shared rate (six fields, \`rateReply\`), then the admission.
+ */
 const ADMIT = `${PRELUDE}
-local rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3])
+local burst = tonumber(ARGV[3])
 local concurrency, leaseMs, leaseId = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local s = load(burst)
+local rate = rateOf(s, tonumber(ARGV[2]), 7)
 circuitAt(s)
-local function reply(...) save(s); return { num(now), ... } end
+local function reply(...)
+  save(s)
+  local head = { num(now), rateReply(s) }
+  for _, v in ipairs({ ... }) do table.insert(head, v) end
+  return head
+end
 if s.cstate == 'open' then return reply('refused', s.creason) end
 if s.paused > now then return reply('wait', num(s.paused - now), '1') end
 local probe = s.cstate == 'half-open'
@@ -98,10 +144,14 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 return { num(now) }
 `;
 
-/** ARGV: idle, until, rate, burst. tokenBucket.ts pacedFrom: one token at the end, then paced. */
+/**
+ * ARGV: idle, until, rate, burst, then the rate proposal (5–9). tokenBucket.ts pacedFrom: one
+ * token at the end, then paced.
+ */
 const PAUSE = `${PRELUDE}
-local untilMs, rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local untilMs, burst = tonumber(ARGV[2]), tonumber(ARGV[4])
 local s = load(burst)
+local rate = rateOf(s, tonumber(ARGV[3]), 5)
 if untilMs > s.paused then
   s.paused = untilMs
   refill(s, rate, burst)
@@ -112,22 +162,41 @@ save(s)
 return { num(now) }
 `;
 
-/** ARGV: idle, remaining, rate, burst. tokenBucket.ts capTokens. */
+/** ARGV: idle, remaining, rate, burst, then the rate proposal (5–9). tokenBucket.ts capTokens. */
 const CAP_TOKENS = `${PRELUDE}
-local remaining, rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local remaining, burst = tonumber(ARGV[2]), tonumber(ARGV[4])
 local s = load(burst)
+local rate = rateOf(s, tonumber(ARGV[3]), 5)
 refill(s, rate, burst)
 s.tokens = math.min(s.tokens, remaining)
 save(s)
 return { num(now) }
 `;
 
-/** ARGV: idle, serverTrouble ('1' | '0'). */
+/**
+ * ARGV: idle, serverTrouble ('1' | '0'), the accepted answer's id ('' if not accepted), how long
+ * accepted answers are kept (ms). Accepted answers are members of KEYS[4] scored by when.
+ */
 const COUNT_ANSWER = `${PRELUDE}
 local s = load(1)
 if ARGV[2] == '1' then s.troubles = s.troubles + 1 else s.troubles = 0 end
 save(s)
+if ARGV[3] ~= '' then
+  local kept = tonumber(ARGV[4])
+  redis.call('ZADD', KEYS[4], num(now), ARGV[3])
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. num(now - kept))
+  redis.call('PEXPIRE', KEYS[4], int(kept))
+end
 return { num(now), num(s.troubles) }
+`;
+
+/** ARGV: idle, since (ms), how long accepted answers are kept (ms). Their times, oldest first. */
+const ACCEPTED_SINCE = `${PRELUDE}
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. num(now - tonumber(ARGV[3])))
+local reply = { num(now) }
+local found = redis.call('ZRANGEBYSCORE', KEYS[4], ARGV[2], '+inf', 'WITHSCORES')
+for i = 2, #found, 2 do table.insert(reply, found[i]) end
+return reply
 `;
 
 /** ARGV: idle, reason, until, cause. */
@@ -191,12 +260,34 @@ if untilMs > now then confirmed = '1' else redis.call('DEL', KEYS[1]) end
 return { string.format('%.17g', now), confirmed }
 `;
 
+// A sliding-window budget: one ZSET member per unit taken, scored by when (redis-semaphore's
+// shape, without holders to release): drop what left the window, count, take all or none.
+const TAKE_BUDGET = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local count = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local used = redis.call('ZCARD', KEYS[1])
+if used + count > limit then
+  local frees = now
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if oldest[2] then frees = tonumber(oldest[2]) + window end
+  return { string.format('%.17g', now), '0', tostring(used), string.format('%.17g', frees) }
+end
+for i = 1, count do redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i) end
+redis.call('PEXPIRE', KEYS[1], window)
+return { string.format('%.17g', now), '1', tostring(used + count), '0' }
+`;
+
 export const SYSTEM_SCRIPTS = {
 	offboardingAdmit: ADMIT,
 	offboardingRelease: RELEASE,
 	offboardingPause: PAUSE,
 	offboardingCapTokens: CAP_TOKENS,
 	offboardingCountAnswer: COUNT_ANSWER,
+	offboardingAcceptedSince: ACCEPTED_SINCE,
 	offboardingOpenCircuit: OPEN_CIRCUIT,
 	offboardingSettleProbe: SETTLE_PROBE,
 	offboardingSaveLearned: SAVE_LEARNED,
@@ -205,6 +296,7 @@ export const SYSTEM_SCRIPTS = {
 export const SCOPE_SCRIPTS = {
 	offboardingConfirmScope: CONFIRM_SCOPE,
 	offboardingScopeConfirmed: SCOPE_CONFIRMED,
+	offboardingTakeBudget: TAKE_BUDGET,
 } as const;
 
 export type SystemScript = keyof typeof SYSTEM_SCRIPTS;

@@ -22,11 +22,12 @@
  *   they fail with `ERR SETTINGS_KEY_NOT_FOUND` (SGrondin/bottleneck#205, #219, open; no release
  *   since 2020). Here a system's keys share one hash tag and every key a script touches is in KEYS.
  *
- * Keys: `<prefix>{<sha256(key), 16 hex>}:state|leases|learned`, scope evidence and claims under
+ * Keys: `<prefix>{<sha256(key), 16 hex>}:state|leases|learned|accepted`, scope evidence and claims under
  * their own tag (`:scope`, `:once`). The key handed in names a system + credential and should hold
  * no secret; it is hashed anyway, so no Redis key or value reveals anything about a credential.
  * Every key has a TTL: state for `idleTtlMs` past the last time it holds (pause, circuit, bucket),
- * leases until the last lease expires, learned limits for `learnedTtlMs`, evidence until its end.
+ * leases until the last lease expires, accepted answers for `ACCEPTED_KEPT_MS`, learned limits for
+ * `learnedTtlMs`, evidence until its end.
  * A system idle longer than `idleTtlMs` starts again as new: a full bucket and no server-error count.
  *
  * Clock: `now()` stays synchronous: the local clock plus the offset to the server's `TIME`, measured
@@ -43,7 +44,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Circuit } from './circuit';
 import { SCOPE_SCRIPTS, type ScopeScript, SYSTEM_SCRIPTS, type SystemScript } from './redisScripts';
-import type { Admission, AdmitRequest, LearnedLimits, LimitStore } from './store';
+import {
+	ACCEPTED_KEPT_MS,
+	type Admission,
+	type AdmitAnswer,
+	type AdmitRequest,
+	type BudgetAnswer,
+	type LearnedLimits,
+	type LimitStore,
+	type SharedRate,
+} from './store';
 
 export interface RedisLimitStoreOptions {
 	/** Prefix of every key (n8n itself uses `bull:` and `n8n:`). */
@@ -92,7 +102,7 @@ export class RedisLimitStore implements LimitStore {
 		this.localNow = options.localNow ?? Date.now;
 		// defineCommand: EVALSHA, falling back to EVAL once when the server lacks the script.
 		for (const [name, lua] of Object.entries(SYSTEM_SCRIPTS))
-			redis.defineCommand(name, { numberOfKeys: 3, lua });
+			redis.defineCommand(name, { numberOfKeys: 4, lua });
 		for (const [name, lua] of Object.entries(SCOPE_SCRIPTS))
 			redis.defineCommand(name, { numberOfKeys: 1, lua });
 	}
@@ -112,12 +122,17 @@ export class RedisLimitStore implements LimitStore {
 	}
 
 	/** The keys of one system (system + credential): one hash tag, so one Cluster slot. */
-	keysOf(key: string): { state: string; leases: string; learned: string } {
+	keysOf(key: string): { state: string; leases: string; learned: string; accepted: string } {
 		const tag = hashTag(this.keyPrefix, key);
-		return { state: `${tag}:state`, leases: `${tag}:leases`, learned: `${tag}:learned` };
+		return {
+			state: `${tag}:state`,
+			leases: `${tag}:leases`,
+			learned: `${tag}:learned`,
+			accepted: `${tag}:accepted`,
+		};
 	}
 
-	async admit(key: string, request: AdmitRequest): Promise<Admission> {
+	async admit(key: string, request: AdmitRequest): Promise<AdmitAnswer> {
 		const leaseId = `${this.leasePrefix}${++this.leaseCounter}`;
 		const reply = await this.system(
 			'offboardingAdmit',
@@ -127,20 +142,11 @@ export class RedisLimitStore implements LimitStore {
 			request.concurrency,
 			request.leaseMs,
 			leaseId,
+			...proposalArgs(request),
 		);
-		const [kind, a, b, c] = reply;
-		switch (kind) {
-			case 'granted':
-				return { kind, leaseId: String(a), circuitProbe: b === '1', inFlight: Number(c) };
-			case 'wait':
-				return { kind, ms: Number(a), paused: b === '1' };
-			case 'full':
-				return { kind };
-			case 'refused':
-				return { kind, reason: String(a) };
-			default:
-				throw new Error(`Redis limit store: unexpected admit reply ${JSON.stringify(reply)}`);
-		}
+		const rate = sharedRateOf(reply.slice(0, 6));
+		const admission = admissionOf(reply.slice(6));
+		return rate ? { ...admission, rate } : admission;
 	}
 
 	async release(key: string, leaseId: string): Promise<void> {
@@ -148,16 +154,41 @@ export class RedisLimitStore implements LimitStore {
 	}
 
 	async pause(key: string, until: number, request: AdmitRequest): Promise<void> {
-		await this.system('offboardingPause', key, until, request.ratePerSecond, request.burst);
+		await this.system(
+			'offboardingPause',
+			key,
+			until,
+			request.ratePerSecond,
+			request.burst,
+			...proposalArgs(request),
+		);
 	}
 
 	async capTokens(key: string, remaining: number, request: AdmitRequest): Promise<void> {
-		await this.system('offboardingCapTokens', key, remaining, request.ratePerSecond, request.burst);
+		await this.system(
+			'offboardingCapTokens',
+			key,
+			remaining,
+			request.ratePerSecond,
+			request.burst,
+			...proposalArgs(request),
+		);
 	}
 
-	async countAnswer(key: string, serverTrouble: boolean): Promise<number> {
-		const [troubles] = await this.system('offboardingCountAnswer', key, serverTrouble ? '1' : '0');
+	async countAnswer(key: string, serverTrouble: boolean, acceptedId?: string): Promise<number> {
+		const [troubles] = await this.system(
+			'offboardingCountAnswer',
+			key,
+			serverTrouble ? '1' : '0',
+			acceptedId ?? '',
+			ACCEPTED_KEPT_MS,
+		);
 		return Number(troubles);
+	}
+
+	async acceptedSince(key: string, since: number): Promise<number[]> {
+		const times = await this.system('offboardingAcceptedSince', key, since, ACCEPTED_KEPT_MS);
+		return times.map(Number);
 	}
 
 	async openCircuit(key: string, circuit: Extract<Circuit, { state: 'open' }>): Promise<void> {
@@ -191,6 +222,22 @@ export class RedisLimitStore implements LimitStore {
 		return confirmed === '1';
 	}
 
+	async takeBudget(
+		key: string,
+		count: number,
+		limit: number,
+		windowMs: number,
+	): Promise<BudgetAnswer> {
+		const [taken, used, freesAt] = await this.run(
+			'offboardingTakeBudget',
+			[`${hashTag(this.keyPrefix, key)}:budget`],
+			[count, limit, windowMs, `${this.leasePrefix}${++this.leaseCounter}`],
+		);
+		return taken === '1'
+			? { taken: true, used: Number(used) }
+			: { taken: false, used: Number(used), freesAt: Number(freesAt) };
+	}
+
 	/** SET NX PX: the first caller within `ttlMs` wins, on any worker. */
 	async claimOnce(key: string, ttlMs: number): Promise<boolean> {
 		const px = Math.max(1, Math.ceil(ttlMs));
@@ -200,8 +247,8 @@ export class RedisLimitStore implements LimitStore {
 
 	/** Runs a system script; returns its reply after the server time, which sets the clock offset. */
 	private async system(name: SystemScript, key: string, ...args: Array<string | number>) {
-		const { state, leases, learned } = this.keysOf(key);
-		return this.run(name, [state, leases, learned], [this.idleTtlMs, ...args]);
+		const { state, leases, learned, accepted } = this.keysOf(key);
+		return this.run(name, [state, leases, learned, accepted], [this.idleTtlMs, ...args]);
 	}
 
 	private async scope(name: ScopeScript, key: string, ...args: Array<string | number>) {
@@ -223,6 +270,49 @@ export class RedisLimitStore implements LimitStore {
 		if (roundTripMs > this.sample.roundTripMs && !stale) return;
 		this.sample = { roundTripMs, at: receivedAt };
 		this.offsetMs = Math.round(serverNow - (sentAt + receivedAt) / 2);
+	}
+}
+
+/** A request's rate proposal as script arguments (`rateOf` in the scripts): five, '' for none. */
+function proposalArgs({ proposal }: AdmitRequest): string[] {
+	if (!proposal) return ['', '', '', '', ''];
+	return [
+		String(proposal.ratePerSecond),
+		proposal.state,
+		proposal.lastDecrease === undefined ? '' : String(proposal.lastDecrease),
+		proposal.sender,
+		proposal.basedOn === undefined ? '' : String(proposal.basedOn),
+	];
+}
+
+/** The shared rate at the head of an admit reply (`rateReply`): version '0' means none. */
+function sharedRateOf([version, rate, state, lastDecrease, at, sender]: Reply):
+	| SharedRate
+	| undefined {
+	if (version === '0' || version === undefined) return undefined;
+	return {
+		ratePerSecond: Number(rate),
+		state: String(state),
+		...(lastDecrease === '' ? {} : { lastDecrease: Number(lastDecrease) }),
+		at: Number(at),
+		sender: String(sender),
+		version: Number(version),
+	};
+}
+
+function admissionOf(reply: Reply): Admission {
+	const [kind, a, b, c] = reply;
+	switch (kind) {
+		case 'granted':
+			return { kind, leaseId: String(a), circuitProbe: b === '1', inFlight: Number(c) };
+		case 'wait':
+			return { kind, ms: Number(a), paused: b === '1' };
+		case 'full':
+			return { kind };
+		case 'refused':
+			return { kind, reason: String(a) };
+		default:
+			throw new Error(`Redis limit store: unexpected admit reply ${JSON.stringify(reply)}`);
 	}
 }
 

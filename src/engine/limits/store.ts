@@ -17,6 +17,77 @@ export interface AdmitRequest {
 	concurrency: number;
 	/** A lease not released by then is free again (its holder died). */
 	leaseMs: number;
+	/**
+	 * The rate this process's limiter would pace at, proposed for the system's shared rate (absent:
+	 * the bucket refills at `ratePerSecond` and the shared rate is left alone).
+	 */
+	proposal?: RateProposal;
+}
+
+/**
+ * The rate of a system, one value however many workers send to it, kept in the store beside the
+ * bucket it refills. Each worker's limiter adapts a copy (`adaptiveRate.ts`) and proposes it with
+ * every admission; the store keeps one (`settleRate`) and every admission answers with it, so the
+ * copies follow the one in the store. Without it, each worker's rate fed the bucket in turn: a
+ * worker that met no 429 (the other's requests got them) kept climbing, one that had measured its
+ * share kept it, and in real queue mode two workers took 3.9 × the ideal time (one took 1.4 ×).
+ */
+export interface SharedRate {
+	/** What the bucket refills at. */
+	ratePerSecond: number;
+	/** The adaptation's state (`AdaptiveRate.snapshot`, JSON, store clock): opaque to the store. */
+	state: string;
+	/** When a 429 last lowered it (store clock; absent: never). */
+	lastDecrease?: number;
+	/** When it was last changed (store clock), by which sender, and how many changes so far. */
+	at: number;
+	sender: string;
+	version: number;
+}
+
+export interface RateProposal {
+	ratePerSecond: number;
+	state: string;
+	lastDecrease?: number;
+	/** Who proposes (one limiter of one process). */
+	sender: string;
+	/** The version of the shared rate the proposal was made from (absent: none seen yet). */
+	basedOn?: number;
+}
+
+/**
+ * The shared rate once `proposal` arrives at `now` (optimistic concurrency, as an HTTP `If-Match`):
+ * a proposal made from the current version replaces it; one made from an older version is refused
+ * — its holder adopts the current one and adapts from there, so two workers' growth never adds up —
+ * unless it carries a decrease the store has not seen (a 429 event is news, whatever the version).
+ * Transcribed in the Redis admit script.
+ */
+export function settleRate(
+	stored: SharedRate | undefined,
+	proposal: RateProposal,
+	now: number,
+): SharedRate {
+	const next = (version: number): SharedRate => ({
+		ratePerSecond: proposal.ratePerSecond,
+		state: proposal.state,
+		...(proposal.lastDecrease === undefined ? {} : { lastDecrease: proposal.lastDecrease }),
+		at: now,
+		sender: proposal.sender,
+		version,
+	});
+	if (stored === undefined) return next(1);
+	if (proposal.basedOn === stored.version) {
+		const same =
+			proposal.ratePerSecond === stored.ratePerSecond &&
+			proposal.state === stored.state &&
+			proposal.lastDecrease === stored.lastDecrease;
+		return same ? stored : next(stored.version + 1);
+	}
+	const newDecrease =
+		proposal.lastDecrease !== undefined &&
+		proposal.lastDecrease > (stored.lastDecrease ?? -Infinity) &&
+		proposal.ratePerSecond < stored.ratePerSecond;
+	return newDecrease ? next(stored.version + 1) : stored;
 }
 
 export type Admission =
@@ -28,6 +99,9 @@ export type Admission =
 	| { kind: 'full' }
 	/** The circuit is open. */
 	| { kind: 'refused'; reason: string };
+
+/** What `admit` answers: the admission, and the shared rate when the request proposed one. */
+export type AdmitAnswer = Admission & { rate?: SharedRate };
 
 /** What a system taught its limiter, kept for the next run (DESIGN §4 "Discovered, not configured"). */
 export interface LearnedLimits {
@@ -46,17 +120,31 @@ export interface LearnedLimits {
 	at: number;
 }
 
+export type BudgetAnswer =
+	| { taken: true; used: number }
+	| { taken: false; used: number; freesAt: number };
+
 export interface LimitStore {
 	now(): number;
 	/** Checks the circuit, the pause, a lease and a token, in that order; takes the last two together. */
-	admit(key: string, request: AdmitRequest): Promise<Admission>;
+	admit(key: string, request: AdmitRequest): Promise<AdmitAnswer>;
 	release(key: string, leaseId: string): Promise<void>;
 	/** Pauses every request to the system until `until` (the later of this and any pause in force); resumes paced. */
 	pause(key: string, until: number, request: AdmitRequest): Promise<void>;
 	/** The system allows only `remaining` more requests in its current window. */
 	capTokens(key: string, remaining: number, request: AdmitRequest): Promise<void>;
-	/** Counts an answer: consecutive server troubles so far (0 after any other answer). */
-	countAnswer(key: string, serverTrouble: boolean): Promise<number>;
+	/**
+	 * Counts an answer: consecutive server troubles so far (0 after any other answer). `acceptedId`
+	 * (unique across workers): the system accepted it (not an overload, not a lost answer), so it is
+	 * recorded for `acceptedSince` under that id.
+	 */
+	countAnswer(key: string, serverTrouble: boolean, acceptedId?: string): Promise<number>;
+	/**
+	 * When the system accepted the answers recorded since `since` (store clock, oldest first), by
+	 * every process sharing the store: what a 429 measures the system's rate on. Kept for
+	 * `ACCEPTED_KEPT_MS`.
+	 */
+	acceptedSince(key: string, since: number): Promise<number[]>;
 	openCircuit(key: string, circuit: Extract<Circuit, { state: 'open' }>): Promise<void>;
 	/** The answer to the half-open circuit's probe. */
 	settleProbe(
@@ -72,14 +160,30 @@ export interface LimitStore {
 	/** Is there scope evidence for `key` that has not expired? */
 	scopeConfirmed(key: string): Promise<boolean>;
 	/**
+	 * A sliding-window budget (the AI tool's removals per hour): takes `count` units of `key` if the
+	 * units taken in the last `windowMs` leave room under `limit`, else takes none and says how many
+	 * are used and when the oldest frees up. One atomic step.
+	 */
+	takeBudget(key: string, count: number, limit: number, windowMs: number): Promise<BudgetAnswer>;
+	/**
 	 * Claims `key` for `ttlMs`: true the first time, false while the claim lasts (a replayed webhook
 	 * signature). One atomic step — in Redis, `SET key 1 NX PX ttlMs`. Keys must not reveal a secret.
 	 */
 	claimOnce(key: string, ttlMs: number): Promise<boolean>;
 }
 
+/**
+ * How long accepted answers are kept for `acceptedSince`: the adaptive rate's measuring window
+ * (`adaptiveRate.ts` WINDOW_MS) with room for the round trip.
+ */
+export const ACCEPTED_KEPT_MS = 2_500;
+
 interface SystemState {
 	bucket: BucketState;
+	/** When accepted answers came (ms), oldest first, the last `ACCEPTED_KEPT_MS` of them. */
+	accepted: number[];
+	/** The system's shared rate (`settleRate`), once a limiter proposed one. */
+	rate?: SharedRate;
 	leases: LeaseState;
 	pausedUntil: number;
 	circuit: Circuit;
@@ -92,6 +196,8 @@ export class MemoryLimitStore implements LimitStore {
 	private readonly systems = new Map<string, SystemState>();
 	/** Scope evidence: key → until (ms). One entry per system, credential and scope. */
 	private readonly scopes = new Map<string, number>();
+	/** Budgets: key → the times units were taken (ms), oldest first. */
+	private readonly budgets = new Map<string, number[]>();
 	private leaseCounter = 0;
 
 	constructor(private readonly clock: Clock) {}
@@ -104,6 +210,7 @@ export class MemoryLimitStore implements LimitStore {
 	clear(): void {
 		this.systems.clear();
 		this.scopes.clear();
+		this.budgets.clear();
 		this.claims.clear();
 	}
 
@@ -116,30 +223,35 @@ export class MemoryLimitStore implements LimitStore {
 				pausedUntil: 0,
 				circuit: CLOSED,
 				serverTroubles: 0,
+				accepted: [],
 			};
 			this.systems.set(key, state);
 		}
 		return state;
 	}
 
-	async admit(key: string, request: AdmitRequest): Promise<Admission> {
+	async admit(key: string, request: AdmitRequest): Promise<AdmitAnswer> {
 		const now = this.now();
 		const state = this.state(key, request.burst);
+		const rate = this.rateOf(state, request, now);
+		const answer = (admission: Admission): AdmitAnswer =>
+			request.proposal && state.rate ? { ...admission, rate: { ...state.rate } } : admission;
 		state.circuit = circuitAt(state.circuit, now);
 		const circuit = state.circuit;
-		if (circuit.state === 'open') return { kind: 'refused', reason: circuit.reason };
-		if (state.pausedUntil > now) return { kind: 'wait', ms: state.pausedUntil - now, paused: true };
+		if (circuit.state === 'open') return answer({ kind: 'refused', reason: circuit.reason });
+		if (state.pausedUntil > now)
+			return answer({ kind: 'wait', ms: state.pausedUntil - now, paused: true });
 		const probe = circuit.state === 'half-open';
-		if (probe && circuit.probing) return { kind: 'full' };
+		if (probe && circuit.probing) return answer({ kind: 'full' });
 		const limit = probe ? 1 : request.concurrency;
-		if (heldLeases(state.leases, now) >= limit) return { kind: 'full' };
-		const token = takeToken(state.bucket, now, request.ratePerSecond, request.burst);
+		if (heldLeases(state.leases, now) >= limit) return answer({ kind: 'full' });
+		const token = takeToken(state.bucket, now, rate, request.burst);
 		state.bucket = token.state;
-		if (token.waitMs > 0) return { kind: 'wait', ms: token.waitMs, paused: false };
+		if (token.waitMs > 0) return answer({ kind: 'wait', ms: token.waitMs, paused: false });
 		const leaseId = `lease-${++this.leaseCounter}`;
 		acquireLease(state.leases, now, limit, leaseId, request.leaseMs);
 		if (probe) state.circuit = { ...circuit, probing: true };
-		return { kind: 'granted', leaseId, circuitProbe: probe, inFlight: state.leases.size };
+		return answer({ kind: 'granted', leaseId, circuitProbe: probe, inFlight: state.leases.size });
 	}
 
 	async release(key: string, leaseId: string): Promise<void> {
@@ -150,24 +262,40 @@ export class MemoryLimitStore implements LimitStore {
 		const state = this.state(key, request.burst);
 		if (until <= state.pausedUntil) return;
 		state.pausedUntil = until;
-		state.bucket = pacedFrom(state.bucket, this.now(), request.ratePerSecond, request.burst, until);
+		const now = this.now();
+		const rate = this.rateOf(state, request, now);
+		state.bucket = pacedFrom(state.bucket, now, rate, request.burst, until);
 	}
 
 	async capTokens(key: string, remaining: number, request: AdmitRequest): Promise<void> {
 		const state = this.state(key, request.burst);
-		state.bucket = capTokens(
-			state.bucket,
-			this.now(),
-			request.ratePerSecond,
-			request.burst,
-			remaining,
-		);
+		const now = this.now();
+		const rate = this.rateOf(state, request, now);
+		state.bucket = capTokens(state.bucket, now, rate, request.burst, remaining);
 	}
 
-	async countAnswer(key: string, serverTrouble: boolean): Promise<number> {
+	/** The rate the bucket refills at: the shared rate once `request`'s proposal is settled. */
+	private rateOf(state: SystemState, request: AdmitRequest, now: number): number {
+		if (!request.proposal) return request.ratePerSecond;
+		state.rate = settleRate(state.rate, request.proposal, now);
+		return state.rate.ratePerSecond;
+	}
+
+	async countAnswer(key: string, serverTrouble: boolean, acceptedId?: string): Promise<number> {
 		const state = this.state(key);
 		state.serverTroubles = serverTrouble ? state.serverTroubles + 1 : 0;
+		if (acceptedId !== undefined) {
+			const now = this.now();
+			state.accepted.push(now);
+			dropBefore(state.accepted, now - ACCEPTED_KEPT_MS);
+		}
 		return state.serverTroubles;
+	}
+
+	async acceptedSince(key: string, since: number): Promise<number[]> {
+		const accepted = this.systems.get(key)?.accepted ?? [];
+		dropBefore(accepted, this.now() - ACCEPTED_KEPT_MS);
+		return accepted.filter((at) => at >= since);
 	}
 
 	async openCircuit(key: string, circuit: Extract<Circuit, { state: 'open' }>): Promise<void> {
@@ -197,6 +325,21 @@ export class MemoryLimitStore implements LimitStore {
 
 	async confirmScope(key: string, until: number): Promise<void> {
 		this.scopes.set(key, Math.max(until, this.scopes.get(key) ?? 0));
+	}
+
+	async takeBudget(
+		key: string,
+		count: number,
+		limit: number,
+		windowMs: number,
+	): Promise<BudgetAnswer> {
+		const now = this.now();
+		const times = (this.budgets.get(key) ?? []).filter((t) => t > now - windowMs);
+		this.budgets.set(key, times);
+		if (times.length + count > limit)
+			return { taken: false, used: times.length, freesAt: (times[0] ?? now - windowMs) + windowMs };
+		for (let i = 0; i < count; i++) times.push(now);
+		return { taken: true, used: times.length };
 	}
 
 	async scopeConfirmed(key: string): Promise<boolean> {
@@ -232,6 +375,13 @@ export class MemoryLimitStore implements LimitStore {
 		if (this.claims.size < MAX_CLAIMS) return;
 		for (const [key, until] of this.claims) if (until <= now) this.claims.delete(key);
 	}
+}
+
+/** Drops the times before `time` from the front of a list in time order. */
+function dropBefore(times: number[], time: number): void {
+	let drop = 0;
+	while (drop < times.length && times[drop] < time) drop++;
+	if (drop > 0) times.splice(0, drop);
 }
 
 /** Live claims one process keeps at most (a signed webhook's replay memory: 10 minutes of requests). */

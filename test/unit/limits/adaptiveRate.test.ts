@@ -40,7 +40,7 @@ describe('AdaptiveRate', () => {
 		const rate = new AdaptiveRate(100, 100, 0, 0.1);
 		let t = acceptEvery(rate, 0, 2_000, 20);
 		rate.onRateLimited(t, t - 10);
-		rate.onPaused();
+		rate.onPaused(t);
 		t += 1_000; // a Retry-After: 1 pause: nothing accepted
 		t = acceptEvery(rate, t, t + 1_000, 22); // then 45/s, what we now send
 		rate.onRateLimited(t, t - 10);
@@ -126,5 +126,51 @@ describe('AdaptiveRate discovery', () => {
 		expect(rate.ceilingMeasured).toBe(true);
 		rate.relaxIfQuiet(2_000 + QUIET_MS);
 		expect(rate.ceilingMeasured).toBe(false);
+	});
+});
+
+describe('AdaptiveRate shared between workers (snapshot / restore)', () => {
+	it('hands its whole state over, times moved into the store clock and back', () => {
+		const a = new AdaptiveRate(100, 100, 0, 0.1);
+		let t = acceptEvery(a, 0, 2_000, 20); // 50/s accepted
+		a.onRateLimited(t, t - 10); // ceiling 50, rate 47.5, decrease at t
+		a.onPaused(t, t + 1_000);
+		const snapshot = a.snapshot(1_000_000); // the store's clock is 1,000 s ahead
+		expect(snapshot).toEqual({
+			rate: 47.5,
+			ceiling: 50,
+			measured: true,
+			lastLoss: 1_002_000,
+			lastSlowStartStep: null, // never in slow start: the configured rate was never rate-bound
+			lastUpdate: 1_002_000,
+			lastDecrease: 1_002_000,
+			resumedAt: 1_003_000,
+			clearedAt: 1_002_000,
+			burst: 0,
+			foundAfterPause: false,
+			firstEventAt: 1_002_000,
+		});
+		// Another worker takes it; from here both decide alike on the same answers.
+		const b = new AdaptiveRate(5, 100, 0, 0.1);
+		b.restore(JSON.parse(JSON.stringify(snapshot)), 1_000_000);
+		expect(b.snapshot()).toEqual(a.snapshot());
+		for (const rate of [a, b]) {
+			t = acceptEvery(rate, 3_000, 6_000, 25);
+			rate.onRateLimited(6_000, 5_990); // a new event: measured on what both accepted
+		}
+		expect(b.value).toBe(a.value);
+		expect(b.learnedCeiling).toBe(a.learnedCeiling);
+		// A 429 of the event that lowered the shared rate is not counted again by the other worker.
+		const c = new AdaptiveRate(100, 100, 0, 0.1);
+		c.restore(a.snapshot());
+		c.onRateLimited(6_100, 5_500);
+		expect(c.value).toBe(a.value);
+	});
+
+	it("keeps its own explicit maximum over another worker's rate", () => {
+		const a = new AdaptiveRate(40, Infinity, 0, 0.1);
+		const b = new AdaptiveRate(10, 10, 0, 0.1);
+		b.restore(a.snapshot());
+		expect(b.value).toBe(10);
 	});
 });

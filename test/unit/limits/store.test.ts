@@ -10,7 +10,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Cluster, Redis } from 'ioredis';
 import { RedisLimitStore } from '../../../src/engine/limits/redisStore';
 import {
+	ACCEPTED_KEPT_MS,
 	type Admission,
+	type AdmitAnswer,
 	type AdmitRequest,
 	type LimitStore,
 	MAX_CLAIMS,
@@ -194,6 +196,90 @@ describe.each(STORES)('%s (the LimitStore contract)', (_name, makeHarness) => {
 		expect(await store.countAnswer('other', true)).toBe(1);
 	});
 
+	it('records accepted answers per key, for ACCEPTED_KEPT_MS, and tells their times since a moment', async () => {
+		const t0 = store.now();
+		await store.countAnswer('s', false, 'a1');
+		await store.countAnswer('s', true); // a server error: not accepted
+		await store.countAnswer('s', false); // answered but not accepted (a 429): no id
+		await h.advance(1_000);
+		const t1 = store.now();
+		await store.countAnswer('s', false, 'a2');
+		await store.countAnswer('other', false, 'a3');
+		const all = await store.acceptedSince('s', t0);
+		expect(all).toHaveLength(2);
+		expect(all[0]).toBeGreaterThanOrEqual(t0);
+		expect(all[0]).toBeLessThan(t1);
+		expect(all[1]).toBeGreaterThanOrEqual(t1);
+		expect(all[1]).toBeLessThanOrEqual(store.now());
+		expect(await store.acceptedSince('s', t1)).toEqual([all[1]]);
+		expect(await store.acceptedSince('nothing', t0)).toEqual([]);
+		// The first one leaves the record just past ACCEPTED_KEPT_MS after it came, the second later.
+		await h.advance(ACCEPTED_KEPT_MS - 1_000 + 1 + h.shortBy);
+		expect(await store.acceptedSince('s', t0)).toEqual([all[1]]);
+		await h.advance(1_000);
+		expect(await store.acceptedSince('s', t0)).toEqual([]);
+	});
+
+	it('keeps one shared rate: a rise from an old version is refused, a new decrease always wins', async () => {
+		const ask = (sender: string, rate: number, basedOn?: number, lastDecrease?: number) =>
+			store.admit('s', {
+				...REQUEST,
+				ratePerSecond: 100, // the caller's own rate: the bucket refills at the shared one
+				concurrency: 100,
+				proposal: {
+					ratePerSecond: rate,
+					state: `{"by":"${sender}","rate":${rate}}`,
+					...(lastDecrease === undefined ? {} : { lastDecrease }),
+					sender,
+					...(basedOn === undefined ? {} : { basedOn }),
+				},
+			});
+		const shared = (answer: AdmitAnswer) => {
+			const { at, ...rest } = answer.rate ?? { at: NaN };
+			expect(at).toBeGreaterThanOrEqual(t0);
+			expect(at).toBeLessThanOrEqual(store.now());
+			return rest;
+		};
+		const t0 = store.now();
+		const first = await ask('A', 10);
+		expect(first).toMatchObject({ kind: 'granted' });
+		expect(shared(first)).toEqual({
+			ratePerSecond: 10,
+			state: '{"by":"A","rate":10}',
+			sender: 'A',
+			version: 1,
+		});
+		// B has seen no version: refused, told version 1 (and waits at 10/s, not its own 100/s).
+		const refused = await ask('B', 12);
+		expect(shared(refused)).toMatchObject({ ratePerSecond: 10, sender: 'A', version: 1 });
+		expectWait(refused, 100, false);
+		await h.advance(100);
+		expect(shared(await ask('B', 12, 1))).toMatchObject({ ratePerSecond: 12, version: 2 });
+		// A rises from version 1: refused. The same proposal again changes no version.
+		expect(shared(await ask('A', 11, 1))).toMatchObject({
+			ratePerSecond: 12,
+			sender: 'B',
+			version: 2,
+		});
+		await h.advance(100);
+		expect(shared(await ask('B', 12, 2))).toMatchObject({ version: 2 });
+		// A 429 event the store has not seen lowers it, whatever the version; one it has seen does not.
+		const lowered = await ask('A', 6, 1, 5_000);
+		expect(shared(lowered)).toEqual({
+			ratePerSecond: 6,
+			state: '{"by":"A","rate":6}',
+			lastDecrease: 5_000,
+			sender: 'A',
+			version: 3,
+		});
+		expect(shared(await ask('B', 5, 2, 5_000))).toMatchObject({ ratePerSecond: 6, version: 3 });
+		expect(shared(await ask('B', 7, 2, 4_000))).toMatchObject({ ratePerSecond: 6, version: 3 });
+		// The bucket refills at the shared 6/s: the next token in 1000 ÷ 6 ms.
+		expectWait(await ask('B', 6, 3, 5_000), 167, false);
+		// Without a proposal, nothing shared is told and the caller's rate refills the bucket.
+		expect((await store.admit('t', REQUEST)).rate).toBeUndefined();
+	});
+
 	it('keeps what was learned per key, as a copy', async () => {
 		const learned = { ratePerSecond: 19.5, ceiling: 20, concurrency: 4, at: 1_795_741_594_123 };
 		await store.saveLearned('a', learned);
@@ -219,6 +305,24 @@ describe.each(STORES)('%s (the LimitStore contract)', (_name, makeHarness) => {
 		expect(await store.claimOnce('other', 200)).toBe(true);
 		await h.advance(200);
 		expect(await store.claimOnce('warned', 200)).toBe(true);
+	});
+
+	it('takes a sliding-window budget all or nothing, and frees it as its units leave the window', async () => {
+		const start = store.now();
+		expect(await store.takeBudget('tool', 2, 3, 400)).toEqual({ taken: true, used: 2 });
+		await h.advance(200);
+		// 2 used + 2 asked > 3: nothing taken; frees when the first units leave the window.
+		const refused = await store.takeBudget('tool', 2, 3, 400);
+		expect(refused).toMatchObject({ taken: false, used: 2 });
+		if (refused.taken) throw new Error('unreachable');
+		expect(refused.freesAt).toBeGreaterThanOrEqual(start + 400 - h.shortBy);
+		expect(refused.freesAt).toBeLessThanOrEqual(start + 400 + 20);
+		expect(await store.takeBudget('tool', 1, 3, 400)).toEqual({ taken: true, used: 3 });
+		expect(await store.takeBudget('other tool', 3, 3, 400)).toEqual({ taken: true, used: 3 });
+		await h.advance(210);
+		// The first two left the window; the one taken at 200 ms is still in it.
+		expect(await store.takeBudget('tool', 2, 3, 400)).toEqual({ taken: true, used: 3 });
+		expect(await store.takeBudget('tool', 1, 3, 400)).toMatchObject({ taken: false, used: 3 });
 	});
 });
 
@@ -342,6 +446,20 @@ describe('RedisLimitStore across workers (two connections, one Redis)', () => {
 		}
 	});
 
+	it("records every worker's accepted answers in one list, each id once", async () => {
+		const since = a.now();
+		await Promise.all(
+			Array.from({ length: 10 }, (_, i) =>
+				(i % 2 ? a : b).countAnswer('s', false, `${i % 2 ? 'a' : 'b'}-${i}`),
+			),
+		);
+		await a.countAnswer('s', false, 'a-1'); // the same id again: one answer
+		const fromA = await a.acceptedSince('s', since - 5);
+		expect(fromA).toHaveLength(10);
+		expect(await b.acceptedSince('s', since - 5)).toEqual(fromA);
+		expect([...fromA].sort((x, y) => x - y)).toEqual(fromA);
+	});
+
 	it('two workers claiming one key at once: exactly one wins', async () => {
 		const results = await Promise.all([a.claimOnce('k', 60_000), b.claimOnce('k', 60_000)]);
 		expect(results.sort()).toEqual([false, true]);
@@ -392,7 +510,7 @@ describe('RedisLimitStore keys', () => {
 
 	async function useEveryMethod(store: RedisLimitStore, key: string): Promise<void> {
 		await store.admit(key, { ...REQUEST, leaseMs: 30_000 });
-		await store.countAnswer(key, true);
+		await store.countAnswer(key, false, 'lease-1');
 		await store.saveLearned(key, { ratePerSecond: 5, concurrency: 2, at: store.now() });
 		await store.confirmScope(`${key}:project-1`, store.now() + 90_000);
 		await store.claimOnce(`${key}:warned`, 45_000);
@@ -406,6 +524,7 @@ describe('RedisLimitStore keys', () => {
 		const keys = await dump();
 		expect(keys.map(({ key }) => key)).toEqual([
 			'n8n-offboarding:{12e2b467853df9ee}:once', // productAccess:cred-1:warned
+			'n8n-offboarding:{6046504bcde530cb}:accepted',
 			'n8n-offboarding:{6046504bcde530cb}:learned',
 			'n8n-offboarding:{6046504bcde530cb}:leases',
 			'n8n-offboarding:{6046504bcde530cb}:state',
@@ -415,6 +534,8 @@ describe('RedisLimitStore keys', () => {
 		const within = (ms: number): [number, number] => [ms - 1_000, ms + 2];
 		expect(pttl.state).toBeGreaterThan(within(60_000)[0]);
 		expect(pttl.state).toBeLessThanOrEqual(within(60_000)[1]);
+		expect(pttl.accepted).toBeGreaterThan(within(ACCEPTED_KEPT_MS)[0]);
+		expect(pttl.accepted).toBeLessThanOrEqual(within(ACCEPTED_KEPT_MS)[1]);
 		expect(pttl.leases).toBeGreaterThan(within(30_000)[0]);
 		expect(pttl.leases).toBeLessThanOrEqual(within(30_000)[1]);
 		expect(pttl.learned).toBeGreaterThan(within(120_000)[0]);
@@ -438,7 +559,7 @@ describe('RedisLimitStore keys', () => {
 		const store = await redisStore();
 		await useEveryMethod(store, `mudbase:${secret}`);
 		const keys = await dump();
-		expect(keys).toHaveLength(5);
+		expect(keys).toHaveLength(6);
 		for (const { key, value } of keys) {
 			expect(key).not.toContain(secret);
 			expect(value).not.toContain(secret);
@@ -474,6 +595,8 @@ describe('RedisLimitStore on a Redis Cluster', () => {
 		await store.pause(key, store.now() + 300, REQUEST);
 		await store.capTokens(key, 0, REQUEST);
 		expect(await store.countAnswer(key, true)).toBe(1);
+		expect(await store.countAnswer(key, false, 'lease-x')).toBe(0);
+		expect(await store.acceptedSince(key, 0)).toHaveLength(1);
 		await store.openCircuit(key, { state: 'open', reason: 'down', cause: 'server', until: 0 });
 		await store.settleProbe(key, 'answered', 'ok', 1_000);
 		await store.saveLearned(key, { ratePerSecond: 5, concurrency: 2, at: 1 });
