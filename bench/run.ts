@@ -24,6 +24,7 @@ import {
 import { FULL, SMOKE } from './lib/sizes';
 import { defaultsSection } from './sections/defaults';
 import { fiveSystemsSection } from './sections/fiveSystems';
+import { queueModeSection } from './sections/queueMode';
 import { memorySection } from './sections/memory';
 import { overheadSection } from './sections/overhead';
 import { rateLimitsSection } from './sections/rateLimits';
@@ -36,6 +37,7 @@ export const SECTIONS: Section[] = [
 	webhookSection,
 	overheadSection,
 	memorySection,
+	queueModeSection,
 ];
 
 export interface BenchOptions {
@@ -98,6 +100,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
 			shared: new Map(),
 			filesDir: n8n.filesDir,
 			workDir,
+			tarball,
 			log,
 		};
 		const workflows = [];

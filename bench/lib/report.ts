@@ -28,6 +28,8 @@ export interface BenchContext {
 	filesDir: string;
 	/** Where sections may put temporary files. */
 	workDir: string;
+	/** The packed package (sections that start their own n8n processes install it). */
+	tarball: string;
 	log(message: string): void;
 }
 

@@ -24,6 +24,19 @@ export interface Sizes {
 	latency: { requests: number; minMs: number; maxMs: number };
 	overhead: { engineUsers: number; n8nUsers: number };
 	memory: { engineRows: number[]; n8nRows: number[] };
+	/** Queue mode (issue 15): main + N workers on one Redis, the same workload for each N. */
+	queue: {
+		workerCounts: number[];
+		batches: number;
+		batchSize: number;
+		gdprCount: number;
+		gdprSpacingMs: number;
+		/** One-person GDPR requests before the batches (the latency baseline). */
+		aloneRequests: number;
+		hidden: { rate: number; burst: number };
+		/** The explicit-maximum run: Max Rate per worker setting, batches × users, no hidden limit. */
+		capped: { maxRate: number; batches: number; batchSize: number };
+	};
 	/** With the package's defaults (no Limits per System): DESIGN §7's first two bars. */
 	defaults: {
 		/** Flashback's hidden limit, announced in each of three dialects. */
@@ -55,6 +68,16 @@ export const FULL: Sizes = {
 	latency: { requests: 50, minMs: 50, maxMs: 150 },
 	overhead: { engineUsers: 5000, n8nUsers: 2000 },
 	memory: { engineRows: [10_000, 100_000, 1_000_000], n8nRows: [10_000, 100_000] },
+	queue: {
+		workerCounts: [1, 2, 4],
+		batches: 4,
+		batchSize: 500,
+		gdprCount: 20,
+		gdprSpacingMs: 500,
+		aloneRequests: 10,
+		hidden: { rate: 30, burst: 5 },
+		capped: { maxRate: 20, batches: 2, batchSize: 200 },
+	},
 	defaults: {
 		hidden: { rate: 20, burst: 5 },
 		longUsers: 2000,
@@ -81,6 +104,16 @@ export const SMOKE: Sizes = {
 	latency: { requests: 5, minMs: 50, maxMs: 150 },
 	overhead: { engineUsers: 200, n8nUsers: 200 },
 	memory: { engineRows: [2_000], n8nRows: [200] },
+	queue: {
+		workerCounts: [2],
+		batches: 2,
+		batchSize: 20,
+		gdprCount: 2,
+		gdprSpacingMs: 200,
+		aloneRequests: 2,
+		hidden: { rate: 50, burst: 5 },
+		capped: { maxRate: 20, batches: 2, batchSize: 20 },
+	},
 	defaults: {
 		hidden: { rate: 50, burst: 5 },
 		longUsers: 30,

@@ -101,3 +101,13 @@ it('removes every user in the overhead runs and plans every row in the memory ru
 	expect(m.n8nPlanned).toBe(m.n8nRows); // a dry run: every row planned…
 	expect(m.n8nSent).toBe(0); // …and nothing sent
 });
+
+it('queue mode: main + 2 workers remove every batch user once, answer every GDPR request complete, and remove every capped batch', () => {
+	expect(checks('queue')).toEqual({
+		failedBatches: 0,
+		duplicates: 0,
+		notRemovedOnce: 0,
+		gdprIncomplete: 0,
+		cappedMissing: 0,
+	});
+});
