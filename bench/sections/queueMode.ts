@@ -131,12 +131,27 @@ export const queueModeSection: Section = {
 	async run(ctx: BenchContext): Promise<SectionResult> {
 		const sizes = ctx.sizes.queue;
 		const rows: Measured[] = [];
-		for (const workers of sizes.workerCounts) rows.push(await measureWorkers(ctx, workers));
+		/** Worker counts whose cluster or workload failed, with why (reported, never dropped). */
+		const failures: string[] = [];
+		for (const workers of sizes.workerCounts) {
+			try {
+				rows.push(await measureWorkers(ctx, workers));
+			} catch (error) {
+				const message = error instanceof Error ? error.message : String(error);
+				failures.push(`${workers} worker(s): ${message}`);
+				ctx.log(`queue: ${workers} worker(s) failed: ${message}`);
+			}
+		}
 		const one = rows.find((r) => r.workers === 1);
 		const cap = sizes.capped.maxRate;
 		// The bucket holds one token plus 50 ms of the rate (timer lag), so a 1 s window may hold that many more.
 		const capAllowed = cap + Math.ceil(1 + cap * 0.05);
-		const bars: Bar[] = [];
+		const bars: Bar[] = failures.map((failure) => ({
+			name: `Queue mode, ${failure.split(':')[0]}: measured`,
+			target: 'yes',
+			measured: 'failed (below)',
+			met: false,
+		}));
 		for (const r of rows) {
 			const label = `Queue mode, ${r.workers} worker(s)`;
 			const ratio = r.seconds / r.ideal;
@@ -227,11 +242,15 @@ export const queueModeSection: Section = {
 					`${r.capped.removed} / ${r.capped.users}`,
 				]),
 			),
+			...(failures.length
+				? ['', `**Not measured** (the run failed): ${failures.map((f) => `${f}`).join('; ')}.`]
+				: []),
 		].join('\n');
 		return {
 			markdown,
 			bars,
 			checks: {
+				failedWorkerCounts: failures.length,
 				failedBatches: rows.reduce((n, r) => n + r.failedBatches, 0),
 				duplicates: rows.reduce((n, r) => n + r.duplicates, 0),
 				notRemovedOnce: rows.reduce((n, r) => n + r.notOnce, 0),

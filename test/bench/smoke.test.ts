@@ -104,6 +104,7 @@ it('removes every user in the overhead runs and plans every row in the memory ru
 
 it('queue mode: main + 2 workers remove every batch user once, answer every GDPR request complete, and remove every capped batch', () => {
 	expect(checks('queue')).toEqual({
+		failedWorkerCounts: 0,
 		failedBatches: 0,
 		duplicates: 0,
 		notRemovedOnce: 0,

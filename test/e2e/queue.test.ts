@@ -1,19 +1,21 @@
 /**
  * Real n8n queue mode (issue 15 item 4): one `n8n start` main and two `n8n worker` processes on one
  * Redis and one PostgreSQL, the packed package installed into each (e2e/queue.ts). Flashback gets a
- * hidden rate limit answered with 429 + Retry-After; its request log is the ground truth.
+ * hidden rate limit answered with 429 + Retry-After; its request log is the ground truth. The
+ * workload and its measurements are e2e/queueWorkload.ts (the benchmark's queue-mode section runs
+ * the same at 1, 2 and 4 workers and the issue's sizes).
  *
  * Workload (scaled down from the issue's 4 × 500 so the file stays near 5 minutes on 2 cores): four
  * webhook-triggered batches of BATCH_SIZE users at once (Webhook → Split Out → Offboard Users,
  * Flashback only, summary → Respond to Webhook), plus GDPR_COUNT one-person signed GDPR requests
  * (the GDPR example limited to Flashback) sent one every GDPR_SPACING_MS during them.
  *
- * Rows: the shared store (queue mode's Redis LimitStore, n8n's own Redis), the control
- * (OFFBOARDING_LIMIT_STORE=memory: each worker its own limits) which must overshoot more, a worker
- * SIGKILLed mid-batch, and Redis stopped mid-run and started again.
+ * Rows: the shared store (queue mode's Redis LimitStore, n8n's own Redis), a worker SIGKILLed
+ * mid-batch, Redis stopped mid-run and started again, and the control (OFFBOARDING_LIMIT_STORE=
+ * memory: each worker its own limits), which must overshoot more and hold the GDPR requests longer.
  *
- * Time on this 2-core machine: 4 m 15 s for the file (cluster start 49–73 s: Postgres, three package
- * installs, import, two publishes, main + 2 workers; each row 25–60 s; two worker restarts).
+ * Time on this 2-core machine: about 4 m 30 s for the file (cluster start 45–73 s: Postgres, three
+ * package installs, import, two publishes, main + 2 workers; each row 25–100 s; worker restarts).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
