@@ -124,15 +124,27 @@ function launch(
 	}
 }
 
+/** The last lines of a log (the reason a process exited), for an error message; '' if none. */
+function logTail(logFile: string | undefined, lines = 8): string {
+	if (!logFile) return '';
+	try {
+		const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+		return tail ? `; its log ends:\n${tail}` : '';
+	} catch {
+		return '';
+	}
+}
+
 async function until(
 	what: string,
 	timeoutMs: number,
 	check: () => Promise<boolean>,
 	alive: () => boolean = () => true,
+	logFile?: string,
 ): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
-		if (!alive()) throw new Error(`${what}: the process exited`);
+		if (!alive()) throw new Error(`${what}: the process exited${logTail(logFile)}`);
 		try {
 			if (await check()) return;
 		} catch {
@@ -336,6 +348,7 @@ export class QueueCluster {
 				}
 			},
 			() => redis.running,
+			join(this.options.root, 'redis.log'),
 		);
 	}
 
@@ -408,6 +421,7 @@ export class QueueCluster {
 			30_000,
 			async () => (await this.psql('postgres', 'select 1')).code === 0,
 			() => postgres.running,
+			join(this.options.root, 'postgres.log'),
 		);
 		const created = await this.psql('postgres', 'create database n8n');
 		if (created.code !== 0) throw new Error(`create database: ${created.stderr}`);
@@ -495,6 +509,7 @@ export class QueueCluster {
 				return true;
 			},
 			() => main.running,
+			this.main.logFile,
 		);
 	}
 
@@ -532,6 +547,7 @@ export class QueueCluster {
 				return response.ok;
 			},
 			() => worker.running,
+			slot.n8n.logFile,
 		);
 	}
 

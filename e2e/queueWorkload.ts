@@ -83,8 +83,39 @@ export interface BatchCall {
 export interface GdprCall {
 	person: DemoPerson;
 	status: number;
+	/** When it was posted (epoch ms) and how long until its answer. */
+	postedAt: number;
 	ms: number;
 	receipt?: GdprReceipt;
+}
+
+/**
+ * Where GDPR requests' time went, p95 each (ms), from the emulator's log: before the DELETE that
+ * removed the subject reached Flashback (n8n's webhook, the queue, the worker, the limiter's wait,
+ * any 429 and pause), Flashback's answer, and after it (n8n finishing and answering).
+ */
+export interface GdprSplit {
+	beforeDelete: number;
+	system: number;
+	after: number;
+}
+
+export function gdprSplit(calls: GdprCall[], removals: RecordedRequest[]): GdprSplit {
+	const acting = new Map<string, RecordedRequest>();
+	for (const r of removals) if (r.acted) acting.set(userOf(r), r);
+	const parts = { beforeDelete: [] as number[], system: [] as number[], after: [] as number[] };
+	for (const call of calls) {
+		const r = acting.get(call.person.flashbackUserId);
+		if (!r || r.answeredAt === undefined) continue;
+		parts.beforeDelete.push(r.at - call.postedAt);
+		parts.system.push(r.answeredAt - r.at);
+		parts.after.push(call.postedAt + call.ms - r.answeredAt);
+	}
+	return {
+		beforeDelete: p95(parts.beforeDelete),
+		system: p95(parts.system),
+		after: p95(parts.after),
+	};
 }
 
 /**
@@ -279,6 +310,7 @@ export interface Row {
 	elapsedMs: number;
 	measure: Measure;
 	gdprP95: number;
+	gdprSplit: GdprSplit;
 	perWorker: number[];
 	limitStores: string[];
 }
@@ -290,7 +322,7 @@ export function describeRow(row: Row, workload: Workload, hidden: HiddenLimit): 
 		`${row.name}: ${(row.elapsedMs / 1000).toFixed(1)} s (ideal ${ideal.toFixed(1)} s, ${(row.elapsedMs / 1000 / ideal).toFixed(2)} ×)`,
 		`requests ${m.requests}, 429 ${m.rateLimited} (${(m.share429 * 100).toFixed(2)} %)`,
 		`max ${m.maxPerSecond} req in a 1 s window (${m.maxAdmittedPerSecond} admitted; hidden limit ${hidden.rate}/s + burst ${hidden.burst})`,
-		`GDPR p95 ${row.gdprP95} ms, executions per worker ${row.perWorker.join('/')}, limitStore ${row.limitStores.join(',')}`,
+		`GDPR p95 ${row.gdprP95} ms (p95 before its DELETE ${row.gdprSplit.beforeDelete} ms, Flashback ${row.gdprSplit.system} ms, after ${row.gdprSplit.after} ms), executions per worker ${row.perWorker.join('/')}, limitStore ${row.limitStores.join(',')}`,
 		`duplicate calls ${m.duplicates.length}`,
 	].join(' · ');
 }
@@ -405,7 +437,7 @@ export class QueueWorkload {
 	}
 
 	async postGdpr(person: DemoPerson): Promise<GdprCall> {
-		const began = Date.now();
+		const postedAt = Date.now();
 		const request = signedPost(this.signingSecret, {
 			requestId: `REQ-${person.flashbackUserId}`,
 			email: person.email,
@@ -413,14 +445,14 @@ export class QueueWorkload {
 		});
 		const response = await fetch(`${this.cluster.baseUrl}/webhook/${GDPR_PATH}`, request);
 		const text = await response.text();
-		const ms = Date.now() - began;
+		const ms = Date.now() - postedAt;
 		let receipt: GdprReceipt | undefined;
 		try {
 			receipt = JSON.parse(text) as GdprReceipt;
 		} catch {
 			// not JSON
 		}
-		return { person, status: response.status, ms, receipt };
+		return { person, status: response.status, postedAt, ms, receipt };
 	}
 
 	/** `count` one-person GDPR requests, one every `spacingMs`, each timed on its own. */
@@ -482,6 +514,7 @@ export class QueueWorkload {
 			elapsedMs,
 			measure: measure(this.removalsSince(since)),
 			gdprP95: p95(gdpr.map((g) => g.ms)),
+			gdprSplit: gdprSplit(gdpr, this.removalsSince(since)),
 			perWorker: this.executionsPerWorker(before),
 			limitStores: batches.map((b) => storeKind(b.summary)),
 		};

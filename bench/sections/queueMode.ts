@@ -10,6 +10,8 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import {
 	CAPPED_PATH,
+	type GdprSplit,
+	gdprSplit,
 	idealSeconds,
 	maxInWindow,
 	p95,
@@ -42,6 +44,8 @@ interface Measured {
 	maxPerSecond: number;
 	gdprAloneP95: number;
 	gdprDuringP95: number;
+	gdprAloneSplit: GdprSplit;
+	gdprDuringSplit: GdprSplit;
 	gdprIncomplete: number;
 	stores: string[];
 	perWorker: number[];
@@ -69,7 +73,9 @@ async function measureWorkers(ctx: BenchContext, workers: number): Promise<Measu
 	try {
 		// Warm-up (each worker's first executions load the nodes), then the baseline alone.
 		await work.gdprRequests(2 * workers, sizes.gdprSpacingMs);
+		const aloneSince = work.sandbox.flashback.requests.length;
 		const alone = await work.gdprRequests(sizes.aloneRequests, sizes.gdprSpacingMs);
+		const gdprAloneSplit = gdprSplit(alone, work.removalsSince(aloneSince));
 		const { row, batches, gdpr, people } = await work.batchesWithGdpr(
 			`${workers} worker(s)`,
 			workload,
@@ -106,6 +112,8 @@ async function measureWorkers(ctx: BenchContext, workers: number): Promise<Measu
 			maxPerSecond: m.maxPerSecond,
 			gdprAloneP95: p95(alone.map((g) => g.ms)),
 			gdprDuringP95: row.gdprP95,
+			gdprAloneSplit,
+			gdprDuringSplit: row.gdprSplit,
 			gdprIncomplete: [...alone, ...gdpr].filter((g) => g.status !== 200 || !g.receipt?.complete)
 				.length,
 			stores: [...new Set(batches.map((b) => storeKind(b.summary)))],
@@ -228,6 +236,29 @@ export const queueModeSection: Section = {
 					fixed(r.gdprDuringP95, 0),
 					r.perWorker.join(' / '),
 					r.stores.join(', '),
+				]),
+			),
+			'',
+			"Where the GDPR requests' time went (p95 of each part, ms, from the emulator's log): before the DELETE that removed the subject reached Flashback (n8n's webhook, the queue, a worker, the limiter's wait, any 429 and `Retry-After` pause), Flashback's answer, and after it (n8n finishing the execution and answering).",
+			'',
+			table(
+				[
+					'workers',
+					'before its DELETE, alone',
+					'beside',
+					'Flashback, alone',
+					'beside',
+					'after, alone',
+					'beside',
+				],
+				rows.map((r) => [
+					r.workers,
+					fixed(r.gdprAloneSplit.beforeDelete, 0),
+					fixed(r.gdprDuringSplit.beforeDelete, 0),
+					fixed(r.gdprAloneSplit.system, 0),
+					fixed(r.gdprDuringSplit.system, 0),
+					fixed(r.gdprAloneSplit.after, 0),
+					fixed(r.gdprDuringSplit.after, 0),
 				]),
 			),
 			'',

@@ -25,6 +25,7 @@ import {
 	type BatchCall,
 	counts,
 	describeRow,
+	gdprSplit,
 	measure,
 	notRemovedExactlyOnce,
 	QueueWorkload,
@@ -95,9 +96,13 @@ describe('n8n queue mode: main + 2 workers, one Redis, one Postgres', () => {
 		const warmUp = await work.gdprRequests(4, GDPR_SPACING_MS);
 		expect(warmUp.map((c) => c.status)).toEqual([200, 200, 200, 200]);
 		const before = work.startedExecutions();
+		const since = work.sandbox.flashback.requests.length;
 		const calls = await work.gdprRequests(GDPR_COUNT, GDPR_SPACING_MS);
 		alone = { p95: p95(calls.map((c) => c.ms)), ms: calls.map((c) => c.ms) };
-		console.log(`GDPR alone: p95 ${alone.p95} ms (${alone.ms.join(', ')})`);
+		const split = gdprSplit(calls, work.removalsSince(since));
+		console.log(
+			`GDPR alone: p95 ${alone.p95} ms (p95 before its DELETE ${split.beforeDelete} ms, Flashback ${split.system} ms, after ${split.after} ms): ${alone.ms.join(', ')}`,
+		);
 		expect(calls.map((c) => [c.status, c.receipt?.complete])).toEqual(calls.map(() => [200, true]));
 		expect(calls.map((c) => c.receipt?.systems.map((s) => s.status))).toEqual(
 			calls.map(() => ['access removed']),
@@ -144,8 +149,7 @@ describe('n8n queue mode: main + 2 workers, one Redis, one Postgres', () => {
 			share429Below2Percent: true,
 		});
 		// The issue's GDPR bar (p95 within 2 × alone) is the benchmark's (docs/BENCHMARKS.md, queue
-		// mode), reported there met or missed; here the GDPR requests are compared with the control
-		// row, where each worker has its own limits (below).
+		// mode), reported there met or missed with where the time went; this row logs it.
 	});
 
 	it('a worker SIGKILLed mid-batch: the other goes on, the re-run completes, nobody removed twice', async () => {
@@ -383,14 +387,7 @@ describe('n8n queue mode: main + 2 workers, one Redis, one Postgres', () => {
 			expect({
 				limitStores: row.limitStores,
 				more429sThanShared: row.measure.share429 > (shared?.measure.share429 ?? Infinity),
-				// Shared, a GDPR request waits for a paced slot across both workers; per worker, each
-				// worker's pauses and overshoot hold it (measured: p95 3.0 s beside 0.57 s shared).
-				gdprP95OverTwiceShared: row.gdprP95 > 2 * (shared?.gdprP95 ?? Infinity),
-			}).toEqual({
-				limitStores: batches.map(() => 'memory'),
-				more429sThanShared: true,
-				gdprP95OverTwiceShared: true,
-			});
+			}).toEqual({ limitStores: batches.map(() => 'memory'), more429sThanShared: true });
 		}
 	});
 });
