@@ -31,6 +31,8 @@ export interface Sizes {
 		batchSize: number;
 		gdprCount: number;
 		gdprSpacingMs: number;
+		/** When the GDPR requests start, after the batches (`Workload.gdprAfterMs`). */
+		gdprAfterMs: number;
 		/** One-person GDPR requests before the batches (the latency baseline). */
 		aloneRequests: number;
 		hidden: { rate: number; burst: number };
@@ -74,6 +76,7 @@ export const FULL: Sizes = {
 		batchSize: 500,
 		gdprCount: 20,
 		gdprSpacingMs: 500,
+		gdprAfterMs: 8_000,
 		aloneRequests: 10,
 		hidden: { rate: 30, burst: 5 },
 		capped: { maxRate: 20, batches: 2, batchSize: 200 },
@@ -110,6 +113,7 @@ export const SMOKE: Sizes = {
 		batchSize: 20,
 		gdprCount: 2,
 		gdprSpacingMs: 200,
+		gdprAfterMs: 200,
 		aloneRequests: 2,
 		hidden: { rate: 50, burst: 5 },
 		capped: { maxRate: 20, batches: 2, batchSize: 20 },

@@ -59,6 +59,7 @@ async function measureWorkers(ctx: BenchContext, workers: number): Promise<Measu
 		batchSize: sizes.batchSize,
 		gdprCount: sizes.gdprCount,
 		gdprSpacingMs: sizes.gdprSpacingMs,
+		gdprAfterMs: sizes.gdprAfterMs,
 	};
 	ctx.log(`queue: starting main + ${workers} worker(s)`);
 	const work = await QueueWorkload.start({
@@ -206,7 +207,7 @@ export const queueModeSection: Section = {
 		}
 		const total = sizes.batches * sizes.batchSize + sizes.gdprCount;
 		const markdown = [
-			`One n8n 2.40.7 main and N \`n8n worker\` processes (\`EXECUTIONS_MODE=queue\`), one redis-server, one PostgreSQL 15, all on this 2-core machine; the packed package installed into each process's own user folder; no limit setting beyond the workflow's (the nodes use n8n's own Redis). Workload, the same for each N: ${sizes.batches} batches of ${sizes.batchSize} users posted at once to a webhook workflow (Webhook → Split Out → Offboard Users, Flashback only, Limits: start ${LIMITS.ratePerSecond} req/s, at most ${LIMITS.maxConcurrency} in flight), and 2 s later ${sizes.gdprCount} one-person signed GDPR requests, one every ${sizes.gdprSpacingMs} ms. Flashback's hidden limit: ${sizes.hidden.rate} req/s, burst ${sizes.hidden.burst}, 429 + Retry-After; emulator latency 20–60 ms. Ideal: (${total} − ${sizes.hidden.burst}) ÷ ${sizes.hidden.rate}/s = ${fixed(rows[0]?.ideal ?? NaN, 1)} s, from the first batch posted to the last answer. "GDPR alone" is the p95 of ${sizes.aloneRequests} requests before the batches (after a warm-up).`,
+			`One n8n 2.40.7 main and N \`n8n worker\` processes (\`EXECUTIONS_MODE=queue\`), one redis-server, one PostgreSQL 15, all on this 2-core machine; the packed package installed into each process's own user folder; no limit setting beyond the workflow's (the nodes use n8n's own Redis). Workload, the same for each N: ${sizes.batches} batches of ${sizes.batchSize} users posted at once to a webhook workflow (Webhook → Split Out → Offboard Users, Flashback only, Limits: start ${LIMITS.ratePerSecond} req/s, at most ${LIMITS.maxConcurrency} in flight), and ${fixed(sizes.gdprAfterMs / 1000, 0)} s later (as in section 4: the batches have found the hidden limit by then) ${sizes.gdprCount} one-person signed GDPR requests, one every ${sizes.gdprSpacingMs} ms. Flashback's hidden limit: ${sizes.hidden.rate} req/s, burst ${sizes.hidden.burst}, 429 + Retry-After; emulator latency 20–60 ms. Ideal: (${total} − ${sizes.hidden.burst}) ÷ ${sizes.hidden.rate}/s = ${fixed(rows[0]?.ideal ?? NaN, 1)} s, from the first batch posted to the last answer. "GDPR alone" is the p95 of ${sizes.aloneRequests} requests before the batches (after a warm-up).`,
 			'',
 			table(
 				[

@@ -52,6 +52,7 @@ const WORKLOAD = {
 	batchSize: BATCH_SIZE,
 	gdprCount: GDPR_COUNT,
 	gdprSpacingMs: GDPR_SPACING_MS,
+	gdprAfterMs: 2_000,
 };
 
 let work: QueueWorkload;
