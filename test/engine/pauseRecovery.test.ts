@@ -7,9 +7,8 @@
  */
 import { AdaptiveRate } from '../../src/engine/limits/adaptiveRate';
 import { LimiterRegistry } from '../../src/engine/limiter';
-import { TokenBucket } from '../../sandbox/rateLimit';
 import { collect, newRun, pairsFor, runtimeFor } from '../support/engine';
-import { type FakeAnswer, FakeSystem, FLASHBACK_OK } from '../support/fakeSystem';
+import { flashbackBehindLimit } from '../support/fakeSystem';
 import { VirtualClock } from '../support/virtualClock';
 
 describe('AdaptiveRate after a pause', () => {
@@ -53,16 +52,7 @@ describe('AdaptiveRate after a pause', () => {
 describe('a Retry-After pause in a run', () => {
 	it('resumes paced, not with a burst of saved-up tokens, and settles near the hidden rate', async () => {
 		const clock = new VirtualClock();
-		const bucket = new TokenBucket({ rate: 20, burst: 5, headers: 'retry-after-seconds' }, () =>
-			clock.now(),
-		);
-		const answer = (): FakeAnswer => {
-			const admission = bucket.take();
-			return admission.allowed
-				? FLASHBACK_OK
-				: { status: 429, headers: admission.headers, body: { message: 'Too Many Requests' } };
-		};
-		const fake = new FakeSystem(clock, answer, 1);
+		const fake = flashbackBehindLimit(clock, 20, 5);
 		const t0 = clock.now();
 		const outcomes = await clock.run(
 			collect(

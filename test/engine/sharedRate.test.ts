@@ -9,23 +9,13 @@
  */
 import { LimiterRegistry } from '../../src/engine/limiter';
 import { MemoryLimitStore } from '../../src/engine/limits/store';
-import { TokenBucket } from '../../sandbox/rateLimit';
 import { collect, newRun, pairsFor, runtimeFor } from '../support/engine';
-import { type FakeAnswer, FakeSystem, FLASHBACK_OK } from '../support/fakeSystem';
+import { flashbackBehindLimit } from '../support/fakeSystem';
 import { VirtualClock } from '../support/virtualClock';
 
 async function runOnWorkers(workers: number, usersEach: number) {
 	const clock = new VirtualClock();
-	const bucket = new TokenBucket({ rate: 20, burst: 5, headers: 'retry-after-seconds' }, () =>
-		clock.now(),
-	);
-	const answer = (): FakeAnswer => {
-		const admission = bucket.take();
-		return admission.allowed
-			? FLASHBACK_OK
-			: { status: 429, headers: admission.headers, body: { message: 'Too Many Requests' } };
-	};
-	const fake = new FakeSystem(clock, answer, 1);
+	const fake = flashbackBehindLimit(clock, 20, 5);
 	const store = new MemoryLimitStore(clock);
 	const t0 = clock.now();
 	const runs = Array.from({ length: workers }, (_, w) =>

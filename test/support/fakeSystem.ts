@@ -9,6 +9,7 @@ import {
 	type HttpResponse,
 	type Transport,
 } from '../../src/transport/types';
+import { TokenBucket } from '../../sandbox/rateLimit';
 import type { VirtualClock } from './virtualClock';
 
 export type FakeAnswer =
@@ -81,3 +82,25 @@ export const FLASHBACK_NOT_THERE: FakeAnswer = {
 	status: 404,
 	body: { success: false, message: 'User not found in workspace' },
 };
+
+/**
+ * Flashback behind a hidden limit (the sandbox's token bucket on the test clock, `rate` per
+ * second, bursts of `burst`, 429 + Retry-After in seconds), answering after `latencyMs`.
+ */
+export function flashbackBehindLimit(
+	clock: VirtualClock,
+	rate: number,
+	burst: number,
+	latencyMs = 1,
+): FakeSystem {
+	const bucket = new TokenBucket({ rate, burst, headers: 'retry-after-seconds' }, () =>
+		clock.now(),
+	);
+	const answer = (): FakeAnswer => {
+		const admission = bucket.take();
+		return admission.allowed
+			? FLASHBACK_OK
+			: { status: 429, headers: admission.headers, body: { message: 'Too Many Requests' } };
+	};
+	return new FakeSystem(clock, answer, latencyMs);
+}
