@@ -77,7 +77,7 @@ export const FULL: Sizes = {
 		gdprCount: 20,
 		gdprSpacingMs: 500,
 		gdprAfterMs: 8_000,
-		aloneRequests: 10,
+		aloneRequests: 20,
 		hidden: { rate: 30, burst: 5 },
 		capped: { maxRate: 20, batches: 2, batchSize: 200 },
 	},

@@ -6,7 +6,7 @@
  * The limits live in n8n's own Redis (zero configuration). Then an explicit maximum rate, with no
  * hidden limit: every second, all workers together stay within it.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
 	CAPPED_PATH,
@@ -48,8 +48,18 @@ interface Measured {
 	gdprDuringSplit: GdprSplit;
 	gdprIncomplete: number;
 	stores: string[];
+	/** Share of the machine's CPU time busy while the batches ran (both cores, every process). */
+	cpuBusy: number;
 	perWorker: number[];
 	capped: { maxPerSecond: number; seconds: number; removed: number; users: number };
+}
+
+/** The machine's CPU time so far (/proc/stat, in clock ticks): busy (not idle or iowait) and total. */
+function cpuTicks(): { busy: number; total: number } {
+	const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
+	const ticks = fields.map(Number);
+	const total = ticks.reduce((a, b) => a + b, 0);
+	return { busy: total - ticks[3] - ticks[4], total };
 }
 
 async function measureWorkers(ctx: BenchContext, workers: number): Promise<Measured> {
@@ -77,10 +87,13 @@ async function measureWorkers(ctx: BenchContext, workers: number): Promise<Measu
 		const aloneSince = work.sandbox.flashback.requests.length;
 		const alone = await work.gdprRequests(sizes.aloneRequests, sizes.gdprSpacingMs);
 		const gdprAloneSplit = gdprSplit(alone, work.removalsSince(aloneSince));
+		const cpuBefore = cpuTicks();
 		const { row, batches, gdpr, people } = await work.batchesWithGdpr(
 			`${workers} worker(s)`,
 			workload,
 		);
+		const cpuAfter = cpuTicks();
+		const cpuBusy = (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total);
 		const m = row.measure;
 		const notOnce = people.filter((p) => m.acted.get(p.flashbackUserId) !== 1).length;
 
@@ -118,6 +131,7 @@ async function measureWorkers(ctx: BenchContext, workers: number): Promise<Measu
 			gdprIncomplete: [...alone, ...gdpr].filter((g) => g.status !== 200 || !g.receipt?.complete)
 				.length,
 			stores: [...new Set(batches.map((b) => storeKind(b.summary)))],
+			cpuBusy,
 			perWorker: row.perWorker,
 			capped: {
 				maxPerSecond: maxInWindow(times, 1000),
@@ -207,7 +221,7 @@ export const queueModeSection: Section = {
 		}
 		const total = sizes.batches * sizes.batchSize + sizes.gdprCount;
 		const markdown = [
-			`One n8n 2.40.7 main and N \`n8n worker\` processes (\`EXECUTIONS_MODE=queue\`), one redis-server, one PostgreSQL 15, all on this 2-core machine; the packed package installed into each process's own user folder; no limit setting beyond the workflow's (the nodes use n8n's own Redis). Workload, the same for each N: ${sizes.batches} batches of ${sizes.batchSize} users posted at once to a webhook workflow (Webhook → Split Out → Offboard Users, Flashback only, Limits: start ${LIMITS.ratePerSecond} req/s, at most ${LIMITS.maxConcurrency} in flight), and ${fixed(sizes.gdprAfterMs / 1000, 0)} s later (as in section 4: the batches have found the hidden limit by then) ${sizes.gdprCount} one-person signed GDPR requests, one every ${sizes.gdprSpacingMs} ms. Flashback's hidden limit: ${sizes.hidden.rate} req/s, burst ${sizes.hidden.burst}, 429 + Retry-After; emulator latency 20–60 ms. Ideal: (${total} − ${sizes.hidden.burst}) ÷ ${sizes.hidden.rate}/s = ${fixed(rows[0]?.ideal ?? NaN, 1)} s, from the first batch posted to the last answer. "GDPR alone" is the p95 of ${sizes.aloneRequests} requests before the batches (after a warm-up).`,
+			`One n8n 2.40.7 main and N \`n8n worker\` processes (\`EXECUTIONS_MODE=queue\`), one redis-server, one PostgreSQL 15, all on this 2-core machine; the packed package installed into each process's own user folder; no limit setting beyond the workflow's (the nodes use n8n's own Redis). Workload, the same for each N: ${sizes.batches} batches of ${sizes.batchSize} users posted at once to a webhook workflow (Webhook → Split Out → Offboard Users, Flashback only, Limits: start ${LIMITS.ratePerSecond} req/s, at most ${LIMITS.maxConcurrency} in flight), and ${fixed(sizes.gdprAfterMs / 1000, 0)} s later (as in section 4: the batches have found the hidden limit by then) ${sizes.gdprCount} one-person signed GDPR requests, one every ${sizes.gdprSpacingMs} ms. Flashback's hidden limit: ${sizes.hidden.rate} req/s, burst ${sizes.hidden.burst}, 429 + Retry-After; emulator latency 20–60 ms. Ideal: (${total} − ${sizes.hidden.burst}) ÷ ${sizes.hidden.rate}/s = ${fixed(rows[0]?.ideal ?? NaN, 1)} s, from the first batch posted to the last answer. "GDPR alone" is the p95 of ${sizes.aloneRequests} requests before the batches (after a warm-up). "CPU busy": the share of both cores' time (every process on the machine, /proc/stat) not idle while the batches ran.`,
 			'',
 			table(
 				[
@@ -223,6 +237,7 @@ export const queueModeSection: Section = {
 					'GDPR p95 beside (ms)',
 					'executions per worker',
 					'store',
+					'CPU busy',
 				],
 				rows.map((r) => [
 					r.workers,
@@ -237,6 +252,7 @@ export const queueModeSection: Section = {
 					fixed(r.gdprDuringP95, 0),
 					r.perWorker.join(' / '),
 					r.stores.join(', '),
+					`${fixed(r.cpuBusy * 100, 0)} %`,
 				]),
 			),
 			'',
