@@ -83,6 +83,12 @@ export const DEFAULT_LIMITS: LimitSettings = {
 /** While every lease is held, the pump looks again this often (another worker may have released). */
 const FULL_POLL_MS = 50;
 
+/**
+ * A waiting sender asks the store again within a token's time; past that and this much more, the
+ * others stop letting it go first (`TurnRequest.staleMs`): its run ended, or its process is busy.
+ */
+const TURN_STALE_SLACK_MS = 100;
+
 /** While the shared store is unreachable, the pump asks it again this often. */
 const STORE_RETRY_MS = 500;
 
@@ -213,7 +219,7 @@ export class SystemLimiter {
 				cleanup: () => signal?.removeEventListener('abort', onAbort),
 			};
 			signal?.addEventListener('abort', onAbort, { once: true });
-			this.queue.push(waiter);
+			this.queue.push(waiter, this.clock.now());
 			this.kick();
 		});
 	}
@@ -228,7 +234,18 @@ export class SystemLimiter {
 		const rate = this.effectiveRate;
 		const offset = this.store.now() - this.clock.now();
 		const lastDecrease = this.rate.lastDecreaseAt;
+		const since = this.queue.nextTurnSince;
 		return {
+			...(since !== undefined
+				? {
+						turn: {
+							sender: this.sender,
+							since: since + offset,
+							// It asks again within a token's time (or the full-poll) while it waits.
+							staleMs: 1000 / rate + TURN_STALE_SLACK_MS,
+						},
+					}
+				: {}),
 			ratePerSecond: rate,
 			burst: this.settings.burst ?? 1 + rate * LAG_ALLOWANCE_S,
 			concurrency,
@@ -310,7 +327,7 @@ export class SystemLimiter {
 					await this.sleepInterruptibly(admission.ms);
 					continue;
 				}
-				const waiter = this.queue.next();
+				const waiter = this.queue.next(this.clock.now());
 				if (!waiter) {
 					// Its run was cancelled while we asked: give the slot back (the token is spent).
 					await this.quietly(this.store.release(this.key, admission.leaseId));

@@ -10,7 +10,7 @@
 import { LimiterRegistry } from '../../src/engine/limiter';
 import { MemoryLimitStore } from '../../src/engine/limits/store';
 import { collect, newRun, pairsFor, runtimeFor } from '../support/engine';
-import { flashbackBehindLimit } from '../support/fakeSystem';
+import { FakeSystem, FLASHBACK_OK, flashbackBehindLimit } from '../support/fakeSystem';
 import { VirtualClock } from '../support/virtualClock';
 
 async function runOnWorkers(workers: number, usersEach: number) {
@@ -59,5 +59,52 @@ describe('workers on one shared store behind a hidden 20 req/s', () => {
 		expect(outcomes.filter((o) => o.status === 'removed')).toHaveLength(1_000);
 		expect(limited).toBeLessThan(1_000 * 0.02);
 		expect(seconds).toBeLessThan(49.75 * 1.15);
+	});
+});
+
+describe('runs on different workers take turns at one shared limit', () => {
+	it("each run gets an equal share however the runs are spread over workers, and a one-person run waits for one round, not for its worker's share", async () => {
+		const clock = new VirtualClock();
+		const fake = new FakeSystem(clock, () => FLASHBACK_OK, 1);
+		const store = new MemoryLimitStore(clock);
+		const [a, b] = [new LimiterRegistry(clock, store), new LimiterRegistry(clock, store)];
+		// An explicit 20 req/s, nothing else limiting: a turn is 50 ms.
+		const runOn = (limiters: LimiterRegistry, prefix: string, users: number) =>
+			collect(
+				newRun(pairsFor('flashback', users, prefix), {
+					systems: {
+						flashback: runtimeFor('flashback', fake.transport, {
+							limits: { ratePerSecond: 20, maxRatePerSecond: 20, concurrency: 8 },
+						}),
+					},
+					clock,
+					limiters,
+				}),
+			);
+		const t0 = clock.now();
+		let oneStarted = NaN;
+		const runs = [
+			runOn(a, 'a1-', 300), // worker A: one batch
+			runOn(b, 'b1-', 300), // worker B: three batches, then a one-person run
+			runOn(b, 'b2-', 300),
+			runOn(b, 'b3-', 300),
+			(async () => {
+				await clock.sleep(5_000);
+				oneStarted = clock.now();
+				return runOn(b, 'one-', 1);
+			})(),
+		];
+		const outcomes = (await clock.run(Promise.all(runs))).flat();
+		expect(outcomes.filter((o) => o.status === 'removed')).toHaveLength(1_201);
+		// Between 2 s and 8 s, the four batches got a quarter each (a race at the bucket gave
+		// worker A's one batch half, and B's three a sixth each).
+		const window = fake.sent.filter((s) => s.at >= t0 + 2_000 && s.at < t0 + 8_000);
+		const share = (prefix: string) =>
+			window.filter((s) => s.userId.startsWith(prefix)).length / window.length;
+		for (const prefix of ['a1-', 'b1-', 'b2-', 'b3-'])
+			expect(Math.abs(share(prefix) - 0.25)).toBeLessThan(0.03);
+		// The one-person run waited for one round of the four batches at most (4 turns of 50 ms).
+		const sent = fake.sent.find((s) => s.userId.startsWith('one-'));
+		expect((sent?.at ?? Infinity) - oneStarted).toBeLessThanOrEqual(4 * 50 + 1);
 	});
 });

@@ -16,15 +16,28 @@ export class FairQueue<T> {
 	private readonly queues = new Map<string, Array<Waiter<T>>>();
 	private order: string[] = [];
 	private nextRun = 0;
+	/** Per run: when it was last served, or when it came (`now` as the caller's clock gives it). */
+	private readonly since = new Map<string, number>();
 
-	push(waiter: Waiter<T>): void {
+	push(waiter: Waiter<T>, now = 0): void {
 		let queue = this.queues.get(waiter.runId);
 		if (!queue) {
 			queue = [];
 			this.queues.set(waiter.runId, queue);
 			this.order.push(waiter.runId);
+			this.since.set(waiter.runId, now);
 		}
 		queue.push(waiter);
+	}
+
+	/**
+	 * Since when the run served next has waited for its turn (last served, or came): what several
+	 * processes sharing one limit compare, so that the turn goes to the run that waited longest
+	 * across all of them (`store.ts` TurnRequest). Undefined when nothing waits.
+	 */
+	get nextTurnSince(): number | undefined {
+		const runId = this.peekRun();
+		return runId === undefined ? undefined : this.since.get(runId);
 	}
 
 	get isEmpty(): boolean {
@@ -33,15 +46,25 @@ export class FairQueue<T> {
 	}
 
 	/** The next run's oldest waiter, taking turns between runs. */
-	next(): Waiter<T> | undefined {
+	next(now = 0): Waiter<T> | undefined {
 		for (let i = 0; i < this.order.length; i++) {
 			const index = (this.nextRun + i) % this.order.length;
 			const waiter = this.queues.get(this.order[index])?.shift();
 			if (waiter) {
 				this.nextRun = (index + 1) % this.order.length;
+				this.since.set(waiter.runId, now);
 				waiter.cleanup();
 				return waiter;
 			}
+		}
+		return undefined;
+	}
+
+	/** The run `next()` would serve, without serving it. */
+	private peekRun(): string | undefined {
+		for (let i = 0; i < this.order.length; i++) {
+			const runId = this.order[(this.nextRun + i) % this.order.length];
+			if ((this.queues.get(runId)?.length ?? 0) > 0) return runId;
 		}
 		return undefined;
 	}
@@ -58,6 +81,7 @@ export class FairQueue<T> {
 	takeRun(runId: string): Array<Waiter<T>> {
 		const queue = this.queues.get(runId) ?? [];
 		this.queues.delete(runId);
+		this.since.delete(runId);
 		this.order = this.order.filter((id) => id !== runId);
 		for (const waiter of queue) waiter.cleanup();
 		return queue;

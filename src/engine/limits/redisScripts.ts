@@ -6,7 +6,8 @@
  *
  * A system's scripts get three keys with one hash tag (one Redis Cluster slot, every key named in
  * KEYS as Cluster requires): KEYS[1] the state hash, KEYS[2] the leases ZSET, KEYS[3] learned limits,
- * KEYS[4] the accepted answers (a ZSET scored by when). ARGV[1] is always the idle TTL (ms). Every
+ * KEYS[4] the accepted answers (a ZSET scored by when), KEYS[5] the senders waiting for their turn
+ * (a hash). ARGV[1] is always the idle TTL (ms). Every
  * reply starts with the server's time (ms).
  */
 
@@ -101,14 +102,35 @@ end
 `;
 
 /**
- * ARGV: idle, rate, burst, concurrency, leaseMs, leaseId, then the rate proposal (7–11). Reply:
- * now, the shared rate (six fields, \`rateReply\`), then the admission.
+ * ARGV: idle, rate, burst, concurrency, leaseMs, leaseId, then the rate proposal (7–11), then the
+ * turn (12–14: sender, since, staleMs; '' none), store.ts TurnRequest: KEYS[5] holds each waiting
+ * sender's "since,seenAt"; 15: how long a sender that yields waits (ms). Reply: now, the shared
+ * rate (six fields, \`rateReply\`), then the admission.
  */
 const ADMIT = `${PRELUDE}
 local burst = tonumber(ARGV[3])
 local concurrency, leaseMs, leaseId = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local s = load(burst)
 local rate = rateOf(s, tonumber(ARGV[2]), 7)
+local turnSender = ARGV[12] or ''
+local turnSince, turnStale = tonumber(ARGV[13]), tonumber(ARGV[14])
+if turnSender ~= '' then
+  redis.call('HSET', KEYS[5], turnSender, num(turnSince) .. ',' .. num(now))
+  redis.call('PEXPIRE', KEYS[5], int(idle))
+end
+-- store.ts someoneWaitedLonger: another sender asked lately for a run that waited longer.
+local function someoneWaitedLonger()
+  local longer = false
+  local all = redis.call('HGETALL', KEYS[5])
+  for i = 1, #all, 2 do
+    local comma = string.find(all[i + 1], ',', 1, true)
+    local since = tonumber(string.sub(all[i + 1], 1, comma - 1))
+    local seenAt = tonumber(string.sub(all[i + 1], comma + 1))
+    if now - seenAt > turnStale then redis.call('HDEL', KEYS[5], all[i])
+    elseif all[i] ~= turnSender and since < turnSince then longer = true end
+  end
+  return longer
+end
 circuitAt(s)
 local function reply(...)
   save(s)
@@ -128,6 +150,9 @@ if redis.call('ZCARD', KEYS[2]) >= limit then return reply('full') end
 refill(s, rate, burst)
 local wait = msUntilToken(s, rate)
 if wait > 0 then return reply('wait', num(wait), '0') end
+-- The token stays for the sender whose run waited longer (only the refill is kept).
+if turnSender ~= '' and someoneWaitedLonger() then return reply('wait', ARGV[15], '0') end
+if turnSender ~= '' then redis.call('HDEL', KEYS[5], turnSender) end
 s.tokens = s.tokens - 1
 redis.call('ZADD', KEYS[2], num(now + leaseMs), leaseId)
 -- The ZSET lives as long as its last lease: a dead worker's slots leave nothing behind.

@@ -22,11 +22,12 @@
  *   they fail with `ERR SETTINGS_KEY_NOT_FOUND` (SGrondin/bottleneck#205, #219, open; no release
  *   since 2020). Here a system's keys share one hash tag and every key a script touches is in KEYS.
  *
- * Keys: `<prefix>{<sha256(key), 16 hex>}:state|leases|learned|accepted`, scope evidence and claims under
+ * Keys: `<prefix>{<sha256(key), 16 hex>}:state|leases|learned|accepted|turns`, scope evidence and claims under
  * their own tag (`:scope`, `:once`). The key handed in names a system + credential and should hold
  * no secret; it is hashed anyway, so no Redis key or value reveals anything about a credential.
  * Every key has a TTL: state for `idleTtlMs` past the last time it holds (pause, circuit, bucket),
- * leases until the last lease expires, accepted answers for `ACCEPTED_KEPT_MS`, learned limits for
+ * leases until the last lease expires, accepted answers for `ACCEPTED_KEPT_MS`, waiting senders
+ * for `idleTtlMs` past the last one's ask, learned limits for
  * `learnedTtlMs`, evidence until its end.
  * A system idle longer than `idleTtlMs` starts again as new: a full bucket and no server-error count.
  *
@@ -53,6 +54,7 @@ import {
 	type LearnedLimits,
 	type LimitStore,
 	type SharedRate,
+	TURN_YIELD_MS,
 } from './store';
 
 export interface RedisLimitStoreOptions {
@@ -102,7 +104,7 @@ export class RedisLimitStore implements LimitStore {
 		this.localNow = options.localNow ?? Date.now;
 		// defineCommand: EVALSHA, falling back to EVAL once when the server lacks the script.
 		for (const [name, lua] of Object.entries(SYSTEM_SCRIPTS))
-			redis.defineCommand(name, { numberOfKeys: 4, lua });
+			redis.defineCommand(name, { numberOfKeys: 5, lua });
 		for (const [name, lua] of Object.entries(SCOPE_SCRIPTS))
 			redis.defineCommand(name, { numberOfKeys: 1, lua });
 	}
@@ -122,13 +124,20 @@ export class RedisLimitStore implements LimitStore {
 	}
 
 	/** The keys of one system (system + credential): one hash tag, so one Cluster slot. */
-	keysOf(key: string): { state: string; leases: string; learned: string; accepted: string } {
+	keysOf(key: string): {
+		state: string;
+		leases: string;
+		learned: string;
+		accepted: string;
+		turns: string;
+	} {
 		const tag = hashTag(this.keyPrefix, key);
 		return {
 			state: `${tag}:state`,
 			leases: `${tag}:leases`,
 			learned: `${tag}:learned`,
 			accepted: `${tag}:accepted`,
+			turns: `${tag}:turns`,
 		};
 	}
 
@@ -143,6 +152,10 @@ export class RedisLimitStore implements LimitStore {
 			request.leaseMs,
 			leaseId,
 			...proposalArgs(request),
+			...(request.turn
+				? [request.turn.sender, request.turn.since, request.turn.staleMs]
+				: ['', '', '']),
+			TURN_YIELD_MS,
 		);
 		const rate = sharedRateOf(reply.slice(0, 6));
 		const admission = admissionOf(reply.slice(6));
@@ -247,8 +260,8 @@ export class RedisLimitStore implements LimitStore {
 
 	/** Runs a system script; returns its reply after the server time, which sets the clock offset. */
 	private async system(name: SystemScript, key: string, ...args: Array<string | number>) {
-		const { state, leases, learned, accepted } = this.keysOf(key);
-		return this.run(name, [state, leases, learned, accepted], [this.idleTtlMs, ...args]);
+		const { state, leases, learned, accepted, turns } = this.keysOf(key);
+		return this.run(name, [state, leases, learned, accepted, turns], [this.idleTtlMs, ...args]);
 	}
 
 	private async scope(name: ScopeScript, key: string, ...args: Array<string | number>) {

@@ -8,7 +8,7 @@
 import type { Clock } from '../clock';
 import { afterProbe, type Circuit, circuitAt, CLOSED } from './circuit';
 import { acquireLease, heldLeases, type LeaseState, releaseLease } from './leases';
-import { type BucketState, capTokens, pacedFrom, takeToken } from './tokenBucket';
+import { type BucketState, capTokens, pacedFrom, refill, takeToken } from './tokenBucket';
 
 export interface AdmitRequest {
 	ratePerSecond: number;
@@ -22,6 +22,34 @@ export interface AdmitRequest {
 	 * the bucket refills at `ratePerSecond` and the shared rate is left alone).
 	 */
 	proposal?: RateProposal;
+	/** Whose turn it is across processes (absent: whoever asks first takes the token). */
+	turn?: TurnRequest;
+}
+
+/**
+ * Fairness across workers: each limiter serves its own runs in turn (`fairQueue.ts`) and says, with
+ * each admission, since when the run it would serve next has waited (last served, or came). A
+ * token goes to the sender whose run waited longest among those that asked within `staleMs`; the
+ * others are told to wait `TURN_YIELD_MS` — the token stays in the bucket for the older one. So a
+ * one-person erasure on one worker waits its turn among every worker's runs (round-robin across
+ * the cluster), not a race in which each worker's batch holds its share. A sender that stops
+ * asking (its run ended, it died) is forgotten after `staleMs`; one that was granted is forgotten
+ * at once (it says its next run's turn when it asks again).
+ */
+export interface TurnRequest {
+	sender: string;
+	/** Since when the run the sender serves next has waited (store clock). */
+	since: number;
+	/** A sender that has not asked for this long is no longer waiting (ms). */
+	staleMs: number;
+}
+
+/** How long a sender that is not the longest-waiting one waits before it asks again (ms). */
+export const TURN_YIELD_MS = 10;
+
+interface Turn {
+	since: number;
+	seenAt: number;
 }
 
 /**
@@ -184,6 +212,8 @@ interface SystemState {
 	accepted: number[];
 	/** The system's shared rate (`settleRate`), once a limiter proposed one. */
 	rate?: SharedRate;
+	/** Senders waiting for a token, and since when their next run has waited (`TurnRequest`). */
+	turns: Map<string, Turn>;
 	leases: LeaseState;
 	pausedUntil: number;
 	circuit: Circuit;
@@ -224,6 +254,7 @@ export class MemoryLimitStore implements LimitStore {
 				circuit: CLOSED,
 				serverTroubles: 0,
 				accepted: [],
+				turns: new Map(),
 			};
 			this.systems.set(key, state);
 		}
@@ -236,6 +267,8 @@ export class MemoryLimitStore implements LimitStore {
 		const rate = this.rateOf(state, request, now);
 		const answer = (admission: Admission): AdmitAnswer =>
 			request.proposal && state.rate ? { ...admission, rate: { ...state.rate } } : admission;
+		const { turn } = request;
+		if (turn) state.turns.set(turn.sender, { since: turn.since, seenAt: now });
 		state.circuit = circuitAt(state.circuit, now);
 		const circuit = state.circuit;
 		if (circuit.state === 'open') return answer({ kind: 'refused', reason: circuit.reason });
@@ -246,8 +279,17 @@ export class MemoryLimitStore implements LimitStore {
 		const limit = probe ? 1 : request.concurrency;
 		if (heldLeases(state.leases, now) >= limit) return answer({ kind: 'full' });
 		const token = takeToken(state.bucket, now, rate, request.burst);
+		if (token.waitMs > 0) {
+			state.bucket = token.state;
+			return answer({ kind: 'wait', ms: token.waitMs, paused: false });
+		}
+		if (turn && this.someoneWaitedLonger(state.turns, turn, now)) {
+			// The token stays for the sender whose run waited longer (only the refill is kept).
+			state.bucket = refill(state.bucket, now, rate, request.burst);
+			return answer({ kind: 'wait', ms: TURN_YIELD_MS, paused: false });
+		}
 		state.bucket = token.state;
-		if (token.waitMs > 0) return answer({ kind: 'wait', ms: token.waitMs, paused: false });
+		if (turn) state.turns.delete(turn.sender);
 		const leaseId = `lease-${++this.leaseCounter}`;
 		acquireLease(state.leases, now, limit, leaseId, request.leaseMs);
 		if (probe) state.circuit = { ...circuit, probing: true };
@@ -272,6 +314,16 @@ export class MemoryLimitStore implements LimitStore {
 		const now = this.now();
 		const rate = this.rateOf(state, request, now);
 		state.bucket = capTokens(state.bucket, now, rate, request.burst, remaining);
+	}
+
+	/** Whether another sender asked lately for a run that has waited longer (forgets the stale). */
+	private someoneWaitedLonger(turns: Map<string, Turn>, turn: TurnRequest, now: number): boolean {
+		let longer = false;
+		for (const [sender, other] of turns) {
+			if (now - other.seenAt > turn.staleMs) turns.delete(sender);
+			else if (sender !== turn.sender && other.since < turn.since) longer = true;
+		}
+		return longer;
 	}
 
 	/** The rate the bucket refills at: the shared rate once `request`'s proposal is settled. */

@@ -17,6 +17,7 @@ import {
 	type LimitStore,
 	MAX_CLAIMS,
 	MemoryLimitStore,
+	TURN_YIELD_MS,
 } from '../../../src/engine/limits/store';
 import { type RedisServer, startRedis } from '../../support/redisServer';
 import { VirtualClock } from '../../support/virtualClock';
@@ -278,6 +279,43 @@ describe.each(STORES)('%s (the LimitStore contract)', (_name, makeHarness) => {
 		expectWait(await ask('B', 6, 3, 5_000), 167, false);
 		// Without a proposal, nothing shared is told and the caller's rate refills the bucket.
 		expect((await store.admit('t', REQUEST)).rate).toBeUndefined();
+	});
+
+	it("gives the token to the sender whose run waited longest; a stale or served sender's turn is forgotten", async () => {
+		const request = (sender: string, since: number): AdmitRequest => ({
+			...REQUEST,
+			concurrency: 100,
+			turn: { sender, since, staleMs: 300 },
+		});
+		const t = store.now();
+		expect(await store.admit('s', request('B', t - 50))).toMatchObject({ kind: 'granted' });
+		expectWait(await store.admit('s', request('A', t - 10)), 100, false);
+		expectWait(await store.admit('s', request('C', t - 50)), 100, false);
+		await h.advance(100);
+		// A asks first, but C's run has waited longer: the token stays for C.
+		expect(await store.admit('s', request('A', t - 10))).toMatchObject({
+			kind: 'wait',
+			ms: TURN_YIELD_MS,
+			paused: false,
+		});
+		expect(await store.admit('s', request('C', t - 50))).toMatchObject({ kind: 'granted' });
+		// C was served: forgotten at once, so A's turn is next (at the next token).
+		expectWait(await store.admit('s', request('A', t - 10)), 100, false);
+		await h.advance(100);
+		expect(await store.admit('s', request('A', t - 10))).toMatchObject({ kind: 'granted' });
+		// D asks once and never again: while fresh it holds E back; once stale, no longer.
+		expectWait(await store.admit('s', request('D', t - 1_000)), 100, false);
+		await h.advance(100);
+		expect(await store.admit('s', request('E', t))).toMatchObject({
+			kind: 'wait',
+			ms: TURN_YIELD_MS,
+		});
+		await h.advance(300);
+		expect(await store.admit('s', request('E', t))).toMatchObject({ kind: 'granted' });
+		// Without a turn, nobody is held back.
+		expect(await store.admit('s', { ...REQUEST, concurrency: 100 })).toMatchObject({
+			kind: 'wait',
+		});
 	});
 
 	it('keeps what was learned per key, as a copy', async () => {
