@@ -1,7 +1,8 @@
 /**
  * The fairness part: one queue per run, served round-robin (deficit round robin with equal,
- * unit-size quanta — Shreedhar & Varghese), so a one-person GDPR run never waits behind a
- * 10,000-row nightly run. Per process: it holds the waiting promises.
+ * unit-size quanta — Shreedhar & Varghese), a new run entering the round where it stands (`push`),
+ * so a one-person GDPR run never waits behind a 10,000-row nightly run. Per process: it holds the
+ * waiting promises; across processes the store gives the turn (`store.ts` TurnRequest).
  */
 
 export interface Waiter<T> {
@@ -19,13 +20,22 @@ export class FairQueue<T> {
 	/** Per run: when it was last served, or when it came (`now` as the caller's clock gives it). */
 	private readonly since = new Map<string, number>();
 
+	/**
+	 * Queues a waiter. A run that comes while others wait is served next, at their place in the
+	 * round (start-time fair queueing, Goyal, Vin & Cheng 1996: a newly busy flow starts at the
+	 * current virtual time, not behind a whole round): a one-person erasure waits for the request
+	 * in progress, not for one request of every batch; every run still gets one turn per round.
+	 */
 	push(waiter: Waiter<T>, now = 0): void {
 		let queue = this.queues.get(waiter.runId);
 		if (!queue) {
 			queue = [];
+			const current = this.peekRun();
+			const at = current === undefined ? this.order.length : this.order.indexOf(current);
+			this.order.splice(at, 0, waiter.runId);
+			this.nextRun = at;
+			this.since.set(waiter.runId, current === undefined ? now : (this.since.get(current) ?? now));
 			this.queues.set(waiter.runId, queue);
-			this.order.push(waiter.runId);
-			this.since.set(waiter.runId, now);
 		}
 		queue.push(waiter);
 	}
