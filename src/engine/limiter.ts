@@ -3,10 +3,13 @@
  * when the next request to that system may go, and from which run. It composes small parts
  * (`limits/`), each with one idea and its own tests:
  *
- * - `store.ts`: the state several processes would share — tokens (`tokenBucket.ts`), leases for
+ * - `store.ts`: the state several processes share — tokens (`tokenBucket.ts`), leases for
  *   requests in flight (`leases.ts`), pause-until, the circuit (`circuit.ts`), consecutive server
- *   errors, what was learned — each change one atomic step of a `LimitStore`.
- * - `fairQueue.ts`: per-run queues served round-robin.
+ *   errors, what was learned, the system's one adapted rate (`SharedRate`: each limiter proposes,
+ *   the store keeps one, every admission answers with it), every worker's accepted answers (what
+ *   a 429 is measured on) and whose run has waited longest (`TurnRequest`) — each change one
+ *   atomic step of a `LimitStore`.
+ * - `fairQueue.ts`: per-run queues served round-robin; across workers the store gives the turn.
  * - `credentialGate.ts`: the credential probe and the JWT refresh gate.
  * - `pause.ts`: what an answer's rate-limit headers ask of the whole system (pause, quota, remaining).
  * - `adaptiveRate.ts`, `adaptiveConcurrency.ts`: discovery — the configured rate and concurrency

@@ -3,7 +3,8 @@
  * consecutive server errors and what the limiter learned — read and written through one interface
  * whose every method is one atomic step (no read-modify-write across awaits), so that a Redis
  * implementation can run each as one Lua script with the server's clock, and several n8n processes
- * can share one limit. The fair queue, the credential gate and the adaptation are per process.
+ * can share one limit. The fair queue, the credential gate and the adaptation's arithmetic are per
+ * process; the adapted rate itself and whose turn it is live here (`SharedRate`, `TurnRequest`).
  */
 import type { Clock } from '../clock';
 import { afterProbe, type Circuit, circuitAt, CLOSED } from './circuit';
@@ -84,7 +85,8 @@ export interface RateProposal {
 }
 
 /**
- * The shared rate once `proposal` arrives at `now` (optimistic concurrency, as an HTTP `If-Match`):
+ * The shared rate once `proposal` arrives at `now` (optimistic concurrency, as HTTP's `If-Match`,
+ * RFC 9110 §13.1.1):
  * a proposal made from the current version replaces it; one made from an older version is refused
  * — its holder adopts the current one and adapts from there, so two workers' growth never adds up —
  * unless it carries a decrease the store has not seen (a 429 event is news, whatever the version).
