@@ -1,4 +1,5 @@
 /** What an emulator saw, counted from its own request log and membership: the ground truth. */
+import { maxInWindow } from '../../e2e/queueWorkload';
 import type { RecordedRequest, Sandbox } from '../../sandbox';
 import type { SystemId } from '../../src/systems/types';
 
@@ -99,13 +100,7 @@ export function densest(
 ): number {
 	if (requests.length === 0) return 0;
 	const times = requests.map((r) => r.at).filter((t) => t >= requests[0].at + skipMs);
-	let most = 0;
-	let first = 0;
-	for (let last = 0; last < times.length; last++) {
-		while (times[last] - times[first] >= windowMs) first++;
-		most = Math.max(most, last - first + 1);
-	}
-	return most;
+	return maxInWindow(times, windowMs);
 }
 
 /** 429 events: 429s more than `gapMs` after the previous one start a new event (one pause each). */
