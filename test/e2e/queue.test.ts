@@ -14,7 +14,7 @@
  * mid-batch, Redis stopped mid-run and started again, and the control (OFFBOARDING_LIMIT_STORE=
  * memory: each worker its own limits), which must overshoot more and hold the GDPR requests longer.
  *
- * Time on this 2-core machine: about 4 m 30 s for the file (cluster start 45–73 s: Postgres, three
+ * Time on this 2-core machine: 3 m 10 s – 3 m 50 s for the file (cluster start 45–73 s: Postgres, three
  * package installs, import, two publishes, main + 2 workers; each row 25–100 s; worker restarts).
  */
 import { mkdtempSync } from 'node:fs';
