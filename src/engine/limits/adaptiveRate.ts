@@ -32,6 +32,8 @@
  * ideal time in n8n, every 429 after a pause halving the rate down to 4 req/s.
  */
 
+import { dropBefore } from './store';
+
 /** The window a 429 measures the accepting rate over. */
 export const WINDOW_MS = 2_000;
 /** Slow start: the rate doubles every this long while it holds requests back. */
@@ -217,7 +219,7 @@ export class AdaptiveRate {
 	/** `rateBound`: requests were waiting for the rate (not for concurrency or for work) just now. */
 	onAccepted(now: number, rateBound = true): void {
 		this.accepted.push(now);
-		this.forgetBefore(now - WINDOW_MS);
+		dropBefore(this.accepted, now - WINDOW_MS);
 		const seconds = Math.max(0, now - this.lastUpdate) / 1000;
 		this.lastUpdate = now;
 		if (!rateBound || this.rate >= this.max) return;
@@ -239,7 +241,7 @@ export class AdaptiveRate {
 		// One decrease per event: 429s for requests sent before the last decrease took effect (the
 		// system's own bucket needs a moment to refill at the lower rate) change nothing more.
 		if (sentAt < this.lastDecrease + EVENT_MS) return;
-		this.forgetBefore(now - WINDOW_MS);
+		dropBefore(this.accepted, now - WINDOW_MS);
 		this.lastDecrease = now;
 		this.lastLoss = now;
 		this.lastUpdate = now;
@@ -343,11 +345,5 @@ export class AdaptiveRate {
 		const span = this.accepted[n - 1] - this.accepted[0];
 		if (span < MIN_SPAN_MS) return undefined;
 		return ((n - 1) * 1000) / span;
-	}
-
-	private forgetBefore(time: number): void {
-		let drop = 0;
-		while (drop < this.accepted.length && this.accepted[drop] < time) drop++;
-		if (drop > 0) this.accepted.splice(0, drop);
 	}
 }

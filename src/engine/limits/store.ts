@@ -431,8 +431,8 @@ export class MemoryLimitStore implements LimitStore {
 	}
 }
 
-/** Drops the times before `time` from the front of a list in time order. */
-function dropBefore(times: number[], time: number): void {
+/** Drops the times before `time` from the front of a list in time order (in place). */
+export function dropBefore(times: number[], time: number): void {
 	let drop = 0;
 	while (drop < times.length && times[drop] < time) drop++;
 	if (drop > 0) times.splice(0, drop);
