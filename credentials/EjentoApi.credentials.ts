@@ -5,6 +5,8 @@ import type {
 	INodeProperties,
 	Icon,
 } from 'n8n-workflow';
+import { placeCredential } from '../src/n8n/credentialAuth';
+import { SYSTEMS } from '../src/systems';
 
 /** Ejento: the page states no scheme, so Bearer by default, or an API key in a named header. */
 export class EjentoApi implements ICredentialType {
@@ -66,12 +68,6 @@ export class EjentoApi implements ICredentialType {
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		const headers = { ...requestOptions.headers };
-		if (credentials.authType === 'apiKeyHeader') {
-			headers[String(credentials.apiKeyHeader || 'X-API-Key')] = String(credentials.apiKey ?? '');
-		} else {
-			headers.Authorization = `Bearer ${String(credentials.token ?? '')}`;
-		}
-		return { ...requestOptions, headers };
+		return placeCredential(SYSTEMS.ejento, credentials, requestOptions);
 	}
 }

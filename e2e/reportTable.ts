@@ -1,7 +1,7 @@
 /** Reads an Offboard Users CSV report and prints it as a table a person can scan. */
 import Papa from 'papaparse';
 import { REPORT_MARKER } from '../src/engine/report';
-import { SYSTEM_IDS, type SystemId } from '../src/systems';
+import { SEED_SYSTEM_IDS, type SeedSystemId } from '../src/systems';
 
 export type ReportRecord = Record<string, string>;
 
@@ -35,7 +35,7 @@ export function reportTable(records: readonly ReportRecord[]): string {
 	const lines = [columns.map(([, title, width]) => cell(title, width)).join(' ')];
 	lines.push(columns.map(([, , width]) => '-'.repeat(width)).join(' '));
 	const order = (r: ReportRecord): number =>
-		Number(r.row) * 10 + SYSTEM_IDS.indexOf(r.system as SystemId);
+		Number(r.row) * 10 + SEED_SYSTEM_IDS.indexOf(r.system as SeedSystemId);
 	for (const record of [...records].sort((a, b) => order(a) - order(b)))
 		lines.push(columns.map(([key, , width]) => cell(record[key] ?? '', width)).join(' '));
 	const totals = new Map<string, Map<string, number>>();
@@ -46,7 +46,7 @@ export function reportTable(records: readonly ReportRecord[]): string {
 	}
 	lines.push('');
 	const statuses = ['removed', 'not_found', 'would_remove', 'skipped', 'failed'];
-	for (const system of SYSTEM_IDS) {
+	for (const system of SEED_SYSTEM_IDS) {
 		const counts = totals.get(system);
 		if (!counts) continue;
 		const parts = statuses.filter((s) => counts.has(s)).map((s) => `${s} ${counts.get(s)}`);

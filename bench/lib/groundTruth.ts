@@ -1,7 +1,7 @@
 /** What an emulator saw, counted from its own request log and membership: the ground truth. */
 import { maxInWindow } from '../../e2e/queueWorkload';
 import type { RecordedRequest, Sandbox } from '../../sandbox';
-import type { SystemId } from '../../src/systems/types';
+import type { SeedSystemId } from '../../src/systems';
 
 export interface Truth {
 	/** Users of `userIds` no longer members. */
@@ -58,7 +58,7 @@ export function truthOf(
 
 export function sandboxTruth(
 	sandbox: Sandbox,
-	system: SystemId,
+	system: SeedSystemId,
 	userIds: readonly string[],
 ): Truth {
 	return truthOf(

@@ -25,7 +25,7 @@ import {
 	sandboxCredentialData,
 	startSandbox,
 } from '../../sandbox';
-import type { SystemId } from '../../src/systems/types';
+import type { SeedSystemId } from '../../src/systems';
 
 export type SystemPorts = Record<keyof typeof DEFAULT_PORTS, number>;
 
@@ -35,7 +35,7 @@ export interface Slot {
 	baseUrls: Sandbox['baseUrls'];
 }
 
-export const CREDENTIAL_TYPE: Readonly<Record<SystemId, string>> = {
+export const CREDENTIAL_TYPE: Readonly<Record<SeedSystemId, string>> = {
 	productAccess: 'productAccessApi',
 	productBridge: 'productBridgeApi',
 	ejento: 'ejentoApi',
@@ -86,7 +86,7 @@ export class BenchN8n {
 	static async prepare(runtime: Runtime, tarball: string, root: string): Promise<BenchN8n> {
 		const instance = new N8nInstance(runtime, { root, filesDir: join(root, 'files') });
 		const ports = {} as SystemPorts;
-		for (const system of Object.keys(DEFAULT_PORTS) as SystemId[]) ports[system] = await freePort();
+		for (const system of Object.keys(DEFAULT_PORTS) as SeedSystemId[]) ports[system] = await freePort();
 		const probe = await startSandbox({ ports });
 		const baseUrls = probe.baseUrls;
 		await probe.close();

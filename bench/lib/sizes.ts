@@ -1,6 +1,6 @@
 /** Workload sizes: the issue's (`npm run bench`) and tiny ones for the smoke run (`-- --smoke`). */
 import type { HeaderStyle } from '../../sandbox';
-import type { SystemId } from '../../src/systems/types';
+import type { SeedSystemId } from '../../src/systems';
 
 export interface HiddenLimit {
 	rate: number;
@@ -19,7 +19,7 @@ export interface Sizes {
 	/** …or at least this long. */
 	usualCapMinMs: number;
 	/** Five systems at once: each system's own hidden limit. */
-	fiveSystems: Record<SystemId, HiddenLimit>;
+	fiveSystems: Record<SeedSystemId, HiddenLimit>;
 	fairness: { nightlyUsers: number; probes: number; probeGapMs: number; warmupMs: number };
 	latency: { requests: number; minMs: number; maxMs: number };
 	overhead: { engineUsers: number; n8nUsers: number };

@@ -6,7 +6,7 @@
  */
 import type { WorkflowRecord } from '../../e2e/n8n';
 import { DEMO_SCOPE_PARAMETERS, DEMO_SCOPES, type Sandbox } from '../../sandbox';
-import type { SystemId } from '../../src/systems/types';
+import type { SeedSystemId } from '../../src/systems';
 import { CREDENTIAL_TYPE, credentialRef } from './n8nHarness';
 
 export const OFFBOARD_NODE = 'Offboard Users';
@@ -89,7 +89,7 @@ const readCsv = (path: string): WorkflowNode =>
 
 /** The Offboard Users node for `systems`, scopes fixed to the sandbox's demo scopes. */
 function offboardNode(options: {
-	systems: SystemId[];
+	systems: SeedSystemId[];
 	inputSource: 'csv' | 'items';
 	outputMode: 'summary' | 'perResult' | 'receipt';
 	deletionThreshold: number;
@@ -134,7 +134,7 @@ function offboardNode(options: {
 export function offboardCsvWorkflow(options: {
 	id: string;
 	csvPath: string;
-	systems: SystemId[];
+	systems: SeedSystemId[];
 	outputMode: 'summary' | 'perResult';
 	deletionThreshold: number;
 	/** Absent: BENCH_LIMITS; `null`: no Limits per System at all (the package's defaults). */
@@ -232,7 +232,7 @@ export const NIGHTLY_WEBHOOK_PATH = 'bench-nightly';
 export function webhooksWorkflow(options: {
 	id: string;
 	csvPath: string;
-	nightlySystems: SystemId[];
+	nightlySystems: SeedSystemId[];
 	deletionThreshold: number;
 }): WorkflowRecord {
 	const header = { httpHeaderAuth: credentialRef('bench_webhookHeader') };

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoPerson, leaversCsv, USER_ID_FIELD } from '../../sandbox';
-import type { SystemId } from '../../src/systems/types';
+import type { SeedSystemId } from '../../src/systems';
 import { rateLimitEvents, sandboxTruth, timeline } from '../lib/groundTruth';
 import type { BenchContext, Section, SectionResult } from '../lib/report';
 import { fixed, pct, seconds, table } from '../lib/report';
@@ -14,7 +14,7 @@ import { OFFBOARD_NODE, offboardCsvWorkflow } from '../lib/workflows';
 import { requireRun, totalsOf } from './rateLimits';
 
 const CSV_NAME = 'five-systems-leavers.csv';
-const ALL: SystemId[] = ['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase'];
+const ALL: SeedSystemId[] = ['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase'];
 
 async function flashbackAlone(ctx: BenchContext): Promise<number> {
 	const known = ctx.shared.get('flashbackAloneMs');

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type DemoPerson, demoPerson, leaversCsv, type Sandbox } from '../../sandbox';
-import type { SystemId } from '../../src/systems/types';
+import type { SeedSystemId } from '../../src/systems';
 import { userOf } from '../lib/groundTruth';
 import { signedPost } from '../../e2e/examples';
 import { type BenchN8n, WEBHOOK_HEADER_NAME } from '../lib/n8nHarness';
@@ -23,8 +23,8 @@ import { GDPR_WEBHOOK_PATH, NIGHTLY_WEBHOOK_PATH, webhooksWorkflow } from '../li
 
 const WORKFLOW_ID = 'bench-webhooks';
 const CSV_NAME = 'fairness-leavers.csv';
-const ALL: SystemId[] = ['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase'];
-const ID_FIELDS: Record<SystemId, keyof DemoPerson> = {
+const ALL: SeedSystemId[] = ['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase'];
+const ID_FIELDS: Record<SeedSystemId, keyof DemoPerson> = {
 	productAccess: 'productAccessUser',
 	productBridge: 'productBridgeUserId',
 	ejento: 'ejentoUserId',

@@ -6,8 +6,14 @@ import { DEFAULT_DELETION_THRESHOLD } from '../../src/engine/offboard';
 import { DEFAULT_RETRY } from '../../src/engine/retry';
 import { SYSTEM_IDS, SYSTEMS } from '../../src/systems';
 import type { SystemId } from '../../src/systems/types';
+import { systemSettingProperties } from '../shared/systemNode';
 
 const systemOptions = SYSTEM_IDS.map((id) => ({ name: SYSTEMS[id].displayName, value: id }));
+
+/** Parameter name for a system's own setting, e.g. `scimFindBy`. */
+export function settingParameter(system: SystemId, key: string): string {
+	return `${system}${key[0].toUpperCase()}${key.slice(1)}`;
+}
 
 /** Parameter names for a system's scope field, e.g. `flashbackWorkspaceIdSource`. */
 export function scopeParameter(
@@ -67,6 +73,10 @@ function scopeProperties(): INodeProperties[] {
 			);
 		}
 	}
+	for (const id of SYSTEM_IDS)
+		out.push(
+			...systemSettingProperties(id, (key) => settingParameter(id, key), { systems: [id] }),
+		);
 	return out;
 }
 

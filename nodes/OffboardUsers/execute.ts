@@ -10,7 +10,8 @@ import { runNode } from '../../src/n8n/run';
 import type { SystemSettings } from '../../src/n8n/systems';
 import { SYSTEMS } from '../../src/systems';
 import type { SystemId } from '../../src/systems/types';
-import { scopeParameter } from './description';
+import { readSystemSettings } from '../shared/systemNode';
+import { scopeParameter, settingParameter } from './description';
 
 interface LimitEntry {
 	system: SystemId;
@@ -34,10 +35,17 @@ interface Options {
 	systemLimits?: { limit?: LimitEntry[] };
 }
 
-function settingsFor(system: SystemId, options: Options): SystemSettings {
-	const request = (options.unsafePathIdSystems ?? []).includes(system)
-		? { request: { allowUnsafePathCharacters: true } }
-		: {};
+function settingsFor(
+	context: IExecuteFunctions,
+	system: SystemId,
+	options: Options,
+): SystemSettings {
+	const request = {
+		...((options.unsafePathIdSystems ?? []).includes(system)
+			? { request: { allowUnsafePathCharacters: true } }
+			: {}),
+		options: readSystemSettings(context, system, (key) => settingParameter(system, key)),
+	};
 	const entry = options.systemLimits?.limit?.find((l) => l.system === system);
 	if (!entry) return request;
 	const maxRate = entry.maxRatePerSecond ? entry.maxRatePerSecond : undefined;
@@ -85,7 +93,7 @@ export async function executeOffboarding(this: IExecuteFunctions): Promise<INode
 	return await runNode(this, {
 		systems: systems.map((system) => ({
 			system,
-			settings: settingsFor(system, options),
+			settings: settingsFor(this, system, options),
 			scopes: Object.fromEntries(
 				SYSTEMS[system].scopeFields.map((field) => [
 					field.key,

@@ -58,8 +58,11 @@ export function systemNodeProperties(system: SystemId): INodeProperties[] {
 				displayOptions: { show: { resource: ['user'], operation: ['remove'] } },
 			}),
 		),
+		...systemSettingProperties(system, (key) => key, { resource: ['user'], operation: ['remove'] }),
 		{
-			displayName: s.userIdLabel.replace(/^./, (c) => c.toUpperCase()).replace(/\bid\b/i, 'ID'),
+			displayName:
+				s.userIdPrompt ??
+				s.userIdLabel.replace(/^./, (c) => c.toUpperCase()).replace(/\bid\b/i, 'ID'),
 			name: 'userId',
 			type: 'string',
 			default: '',
@@ -103,6 +106,39 @@ export function systemNodeProperties(system: SystemId): INodeProperties[] {
 	];
 }
 
+/** A system's own settings (`SystemDefinition.settings`) as node parameters, named by `nameOf`. */
+export function systemSettingProperties(
+	system: SystemId,
+	nameOf: (key: string) => string,
+	show: Record<string, string[]>,
+): INodeProperties[] {
+	return (SYSTEMS[system].settings ?? []).map(
+		(setting): INodeProperties => ({
+			displayName: setting.label,
+			name: nameOf(setting.key),
+			type: setting.choices ? 'options' : 'string',
+			...(setting.choices ? { options: setting.choices.map((c) => ({ ...c })) } : {}),
+			default: setting.default,
+			description: setting.description,
+			displayOptions: { show },
+		}),
+	);
+}
+
+/** The values of a system's own settings, read from the node (`systemSettingProperties`). */
+export function readSystemSettings(
+	context: IExecuteFunctions,
+	system: SystemId,
+	nameOf: (key: string) => string,
+): Record<string, unknown> {
+	return Object.fromEntries(
+		(SYSTEMS[system].settings ?? []).map((setting) => [
+			setting.key,
+			context.getNodeParameter(nameOf(setting.key), 0, setting.default),
+		]),
+	);
+}
+
 export async function executeSystemNode(
 	this: IExecuteFunctions,
 	system: SystemId,
@@ -118,9 +154,12 @@ export async function executeSystemNode(
 		systems: [
 			{
 				system,
-				settings: options.allowUnsafePathCharacters
-					? { request: { allowUnsafePathCharacters: true } }
-					: {},
+				settings: {
+					...(options.allowUnsafePathCharacters
+						? { request: { allowUnsafePathCharacters: true } }
+						: {}),
+					options: readSystemSettings(this, system, (key) => key),
+				},
 				// One id per parameter, never a list: an AI tool's budget counts pairs.
 				scopes: Object.fromEntries(definition.scopeFields.map((f) => [f.key, { given: true }])),
 			},

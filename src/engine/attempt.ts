@@ -14,6 +14,8 @@ export interface SendOptions {
 	timeoutMs: number;
 	allowCredentialRefresh?: boolean;
 	classify?: ClassifyOptions;
+	/** Reads the answer instead of `classifyResponse` (a lookup's answer: `classifyLookup`). */
+	interpret?: (response: HttpResponse) => Verdict;
 }
 
 /** `transport` must already redact secrets (see `redactingTransport`). */
@@ -29,7 +31,10 @@ export async function sendRemoval(
 			timeoutMs: options.timeoutMs,
 			...(options.allowCredentialRefresh ? { allowCredentialRefresh: true } : {}),
 		});
-		return { response, verdict: classifyResponse(system, response, options.classify) };
+		const verdict = options.interpret
+			? options.interpret(response)
+			: classifyResponse(system, response, options.classify);
+		return { response, verdict };
 	} catch (error) {
 		if (error instanceof TransportError) return { transportError: error };
 		throw error;

@@ -125,6 +125,7 @@ export async function offboard(
 	const out = new Channel<PairOutcome>(OUTPUT_HIGH_WATER);
 	let run: Run | undefined;
 
+	const definitions = new Map(options.plan.systems.map((plan) => [plan.system.id, plan.system]));
 	async function dryRun(): Promise<void> {
 		for await (const step of planRows(rows(), options.plan)) {
 			await out.roomFor();
@@ -133,13 +134,18 @@ export async function offboard(
 				continue;
 			}
 			const request = preview(step.request, options.credentialPlacement?.[step.pair.system]);
+			const system = definitions.get(step.pair.system);
+			// A lookup system's first request is a read; the change follows for the user it finds.
+			const then = system?.lookup
+				? `, then ${system.method} ${system.path.replace('{userId}', '{the id it finds}')}`
+				: '';
 			out.push({
 				...pairFields(step.pair),
 				status: 'would_remove',
 				kind: 'dry_run',
 				attempts: 0,
 				durationMs: 0,
-				reason: `would send ${request.method} ${request.url}`,
+				reason: `would send ${request.method} ${request.url}${then}`,
 				request,
 			});
 		}

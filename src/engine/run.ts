@@ -5,10 +5,15 @@
  */
 import { setMaxListeners } from 'node:events';
 import { redactingTransport } from '../secrets';
-import type { ClassifyOptions } from '../systems/classify';
-import { buildRemovalRequest, type RequestOptions } from '../systems/request';
-import type { SystemDefinition, SystemId, Verdict } from '../systems/types';
-import type { Transport, TransportError } from '../transport/types';
+import { type ClassifyOptions, classifyLookup } from '../systems/classify';
+import {
+	buildChangeRequest,
+	buildRemovalRequest,
+	type RemovalRequest,
+	type RequestOptions,
+} from '../systems/request';
+import type { LookupTarget, SystemDefinition, SystemId, Verdict } from '../systems/types';
+import type { HttpResponse, Transport, TransportError } from '../transport/types';
 import { sendRemoval } from './attempt';
 import { Channel } from './channel';
 import { abortError, type Clock, realClock } from './clock';
@@ -65,6 +70,8 @@ export interface Run extends AsyncIterable<PairOutcome> {
 }
 
 let runCounter = 0;
+/** Lookups per pair when the change keeps answering 412 (the user keeps changing under us). */
+const MAX_LOOKUPS = 3;
 
 export function runRemovals(
 	pairs: Iterable<Pair> | AsyncIterable<Pair>,
@@ -159,10 +166,9 @@ export function runRemovals(
 		const limiter = await limiterOf(runtime);
 		const transport = transportOf(runtime);
 		const counters = statsOf(pair.system);
-		const { retry, system, classify } = runtime;
+		const { retry, system, classify, baseUrl } = runtime;
 		const name = system.displayName;
-		const request = built.value;
-		/** Requests that count against `retry.maxAttempts` (overload answers at first do not). */
+		/** Requests of the current step (lookup or change) that count against `retry.maxAttempts`. */
 		let counted = 0;
 		let freePasses = 0;
 		let overloads = 0;
@@ -182,9 +188,31 @@ export function runRemovals(
 		}
 		probingScope = turn.kind === 'probe';
 		try {
-			return await attemptAll();
+			return await removeInSteps(built.value);
 		} finally {
 			if (probingScope) scopes.settle(scopeKey, { kind: 'ended' });
+		}
+
+		/**
+		 * One request, or a lookup then the change (SCIM): each step with its own attempts, through
+		 * the same limiter. A 412 on the change (the user changed since the lookup) looks again.
+		 */
+		async function removeInSteps(first: RemovalRequest): Promise<PairOutcome> {
+			const lookup = system.lookup;
+			if (!lookup) return settled(await attemptAll(first, 'change'));
+			for (let looks = 1; ; looks++) {
+				const found = await attemptAll(first, 'lookup');
+				if (!('found' in found)) return settled(found);
+				const change = buildChangeRequest(system, baseUrl, pair.scope, found.found);
+				if (!change.ok) return finish('invalid_input', 'failed', change.reason);
+				const result = await attemptAll(change.value, 'change');
+				if (!('again' in result) || looks >= MAX_LOOKUPS) return settled(result);
+			}
+		}
+
+		function settled(result: StepResult): PairOutcome {
+			if ('found' in result || 'again' in result) return failLast();
+			return result;
 		}
 
 		function failLast(): PairOutcome {
@@ -203,7 +231,17 @@ export function runRemovals(
 			});
 		}
 
-		async function attemptAll(): Promise<PairOutcome> {
+		async function attemptAll(
+			request: RemovalRequest,
+			step: 'lookup' | 'change',
+		): Promise<StepResult> {
+			counted = 0;
+			freePasses = 0;
+			overloads = 0;
+			const interpret =
+				step === 'lookup'
+					? (response: HttpResponse) => classifyLookup(system, response, pair.userId, classify)
+					: undefined;
 			while (counted < retry.maxAttempts) {
 				const permit = await limiter.acquire(runId, options.signal);
 				if ('refused' in permit) {
@@ -217,6 +255,7 @@ export function runRemovals(
 					timeoutMs: retry.requestTimeoutMs,
 					allowCredentialRefresh: permit.allowRefresh,
 					classify,
+					...(interpret ? { interpret } : {}),
 				});
 
 				if ('transportError' in result) {
@@ -224,7 +263,8 @@ export function runRemovals(
 					counters.transportErrors++;
 					const error: TransportError = result.transportError;
 					if (error.kind === 'aborted') throw abortError(options.signal);
-					if (transportErrorIsUncertain(error.kind, error.code)) {
+					// A lookup is a read: its lost answer changed nothing.
+					if (step === 'change' && transportErrorIsUncertain(error.kind, error.code)) {
 						uncertain ??= { reason: error.message, lost: true };
 					}
 					last = { kind: 'transport_error', reason: `${name}: no answer (${error.message})` };
@@ -274,6 +314,12 @@ export function runRemovals(
 						return finish('not_there', 'not_found', verdict.reason, answered);
 					case 'self_removal':
 						return finish('self_removal', 'skipped', verdict.reason, answered);
+					case 'found':
+						if (verdict.target) return { found: verdict.target };
+						break;
+					case 'precondition_failed':
+						if (system.lookup) return { again: true };
+						break;
 					default:
 						break;
 				}
@@ -294,6 +340,8 @@ export function runRemovals(
 			}
 			return failLast();
 		}
+
+		type StepResult = PairOutcome | { found: LookupTarget } | { again: true };
 
 		async function backoff(attempt: number): Promise<void> {
 			if (counted >= retry.maxAttempts) return;

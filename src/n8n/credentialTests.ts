@@ -1,7 +1,8 @@
 /**
- * Credential tests (`testedBy`): none of the vendors documents a harmless read call, so each test
- * sends the removal call for ids that cannot exist and tells a rejected credential (401) from an
- * accepted one (any other answer). It can never remove anyone.
+ * Credential tests (`testedBy`): none of the seed vendors documents a harmless read call, so each
+ * test sends the removal call for ids that cannot exist and tells a rejected credential (401) from
+ * an accepted one (any other answer); a system that looks users up first (SCIM) sends only that
+ * read. It can never remove anyone.
  */
 import type {
 	ICredentialDataDecryptedObject,
@@ -14,15 +15,13 @@ import { jwtLoginRequest, tokenFrom } from '../auth/schemes';
 import { redact } from '../secrets';
 import { vendorMessage } from '../systems/classify';
 import { buildRemovalRequest } from '../systems/request';
-import { SYSTEMS } from '../systems';
-import type { SystemId } from '../systems/types';
+import { SYSTEM_IDS, SYSTEMS } from '../systems';
+import type { SystemDefinition, SystemId } from '../systems/types';
 import { secretsOf } from './systems';
 
 /** Ids no system can have: the request is well-formed, the answer at best "not there". */
 const NO_SUCH_ID = 'n8n-credential-test-0000';
 const NO_SUCH_NUMBER = '9007199254740991';
-// ProductBridge validates user_id as a UUID before it checks the api_key: the nil UUID passes.
-const NO_SUCH_UUID = '00000000-0000-0000-0000-000000000000';
 
 interface LegacyResponse {
 	statusCode: number;
@@ -55,24 +54,21 @@ function text(body: unknown): string {
 	return typeof body === 'string' ? body : JSON.stringify(body ?? '');
 }
 
-async function bearerFor(
+/** The credential placed where its definition says (`SystemDefinition.credential.auth`). */
+async function authFor(
 	context: ICredentialTestFunctions,
-	system: SystemId,
+	definition: SystemDefinition,
 	credentials: ICredentialDataDecryptedObject,
 ): Promise<
 	{ headers: Record<string, string>; body?: Record<string, unknown> } | INodeCredentialTestResult
 > {
-	if (system === 'productBridge')
-		return { headers: {}, body: { api_key: String(credentials.apiKey ?? '') } };
-	if (system === 'ejento' && credentials.authType === 'apiKeyHeader') {
-		return {
-			headers: {
-				[String(credentials.apiKeyHeader || 'X-API-Key')]: String(credentials.apiKey ?? ''),
-			},
-		};
-	}
-	if (system !== 'mudbase')
-		return { headers: { Authorization: `Bearer ${String(credentials.token ?? '')}` } };
+	const auth = definition.credential.auth(credentials);
+	if (auth.kind === 'bodyField')
+		return { headers: {}, body: { [auth.field]: String(credentials[auth.valueField] ?? '') } };
+	if (auth.kind === 'header')
+		return { headers: { [auth.name]: String(credentials[auth.valueField] ?? '') } };
+	if (auth.kind === 'bearer')
+		return { headers: { Authorization: `Bearer ${String(credentials[auth.tokenField] ?? '')}` } };
 	if (credentials.mode === 'token') {
 		const token = String(credentials.token ?? '');
 		const exp = decodeJwtClaims(token)?.exp;
@@ -114,10 +110,11 @@ function credentialTest(system: SystemId) {
 		credential: ICredentialsDecrypted,
 	): Promise<INodeCredentialTestResult> {
 		const credentials = credential.data ?? {};
-		const definition = SYSTEMS[system];
+		const registered = SYSTEMS[system];
+		const definition = registered.configure?.(credentials, {}) ?? registered;
 		const secrets = secretsOf(credentials);
 		try {
-			const auth = await bearerFor(this, system, credentials);
+			const auth = await authFor(this, definition, credentials);
 			if ('status' in auth) return auth;
 			const scope = Object.fromEntries(
 				definition.scopeFields.map((f) => [
@@ -126,11 +123,8 @@ function credentialTest(system: SystemId) {
 				]),
 			);
 			const userId =
-				system === 'productBridge'
-					? NO_SUCH_UUID
-					: definition.userIdRule === 'positiveInteger'
-						? NO_SUCH_NUMBER
-						: NO_SUCH_ID;
+				definition.credential.probeUserId ??
+				(definition.userIdRule === 'positiveInteger' ? NO_SUCH_NUMBER : NO_SUCH_ID);
 			const built = buildRemovalRequest(
 				definition,
 				String(credentials.baseUrl || definition.defaultBaseUrl || ''),
@@ -178,10 +172,7 @@ function credentialTest(system: SystemId) {
 	};
 }
 
-export const credentialTests = {
-	productAccessCredentialTest: credentialTest('productAccess'),
-	productBridgeCredentialTest: credentialTest('productBridge'),
-	ejentoCredentialTest: credentialTest('ejento'),
-	flashbackCredentialTest: credentialTest('flashback'),
-	mudbaseCredentialTest: credentialTest('mudbase'),
-};
+/** `<system>CredentialTest` for every system: the name each credential's node declares in `testedBy`. */
+export const credentialTests = Object.fromEntries(
+	SYSTEM_IDS.map((id) => [`${id}CredentialTest`, credentialTest(id)]),
+) as Readonly<Record<`${SystemId}CredentialTest`, ReturnType<typeof credentialTest>>>;

@@ -24,7 +24,6 @@ import type { LimitStore } from '../engine/limits/store';
 import type { ScopeSource, SystemPlan } from '../engine/plan';
 import type { InputRow } from '../engine/rows';
 import type { SystemRuntime } from '../engine/run';
-import { SYSTEMS } from '../systems';
 import type { SystemId } from '../systems/types';
 import { type ChosenStore, chooseLimitStore } from './limitStore';
 import { OUTPUTS, type OutputMode } from './outputs';
@@ -64,12 +63,12 @@ export interface NodeRun {
 	limitStore?: 'auto' | 'redisCredential';
 }
 
-/** A pasted Mudbase JWT cannot be refreshed: the run must finish before it expires. */
-function expiryOf(system: SystemId, at: number | undefined): CredentialExpiry | undefined {
+/** A pasted JWT (Mudbase) cannot be refreshed: the run must finish before it expires. */
+function expiryOf(name: string, at: number | undefined): CredentialExpiry | undefined {
 	if (at === undefined) return undefined;
 	return {
 		at,
-		label: `The pasted ${SYSTEMS[system].displayName} JWT`,
+		label: `The pasted ${name} JWT`,
 		advice: 'Paste a fresh token or use log-in mode.',
 	};
 }
@@ -124,10 +123,10 @@ export async function runNode(
 			runtimes[system] = resolved.runtime;
 			placement[system] = resolved.placement;
 			credentialKeys[system] = `${system}:${resolved.runtime.credentialKey}`;
-			const expiry = expiryOf(system, resolved.expiresAt);
+			const expiry = expiryOf(resolved.runtime.system.displayName, resolved.expiresAt);
 			if (expiry) credentialExpiry[system] = expiry;
 			plans.push({
-				system: SYSTEMS[system],
+				system: resolved.runtime.system,
 				baseUrl: resolved.baseUrl,
 				scopes,
 				ownAccountIds: resolved.ownAccountIds,

@@ -9,17 +9,14 @@ import type { CredentialPlacement } from '../engine/offboard';
 import { DEFAULT_RETRY, type RetrySettings } from '../engine/retry';
 import type { SystemRuntime } from '../engine/run';
 import { decodeJwtClaims } from '../auth/jwt';
-import { SYSTEMS } from '../systems';
-import type { SystemId } from '../systems/types';
+import { SYSTEM_IDS, SYSTEMS } from '../systems';
+import type { SystemDefinition, SystemId } from '../systems/types';
 import { createN8nTransport } from './transport';
 
-export const CREDENTIAL_TYPES: Readonly<Record<SystemId, string>> = {
-	productAccess: 'productAccessApi',
-	productBridge: 'productBridgeApi',
-	ejento: 'ejentoApi',
-	flashback: 'flashbackApi',
-	mudbase: 'mudbaseApi',
-};
+/** Each system's n8n credential type, from its definition. */
+export const CREDENTIAL_TYPES = Object.fromEntries(
+	SYSTEM_IDS.map((id) => [id, SYSTEMS[id].credential.type]),
+) as Readonly<Record<SystemId, string>>;
 
 /** Credential fields that hold secrets: scrubbed from everything a vendor sends back. */
 const SECRET_FIELDS = ['token', 'apiKey', 'password', 'sessionToken'] as const;
@@ -30,14 +27,14 @@ export function secretsOf(credentials: ICredentialDataDecryptedObject): string[]
 	);
 }
 
+/** Where the credential sits in a request, to show it as [redacted] in a dry run. */
 export function placementOf(
-	system: SystemId,
+	definition: SystemDefinition,
 	credentials: ICredentialDataDecryptedObject,
 ): CredentialPlacement {
-	if (system === 'productBridge') return { bodyField: 'api_key' };
-	if (system === 'ejento' && credentials.authType === 'apiKeyHeader') {
-		return { header: String(credentials.apiKeyHeader || 'X-API-Key') };
-	}
+	const auth = definition.credential.auth(credentials);
+	if (auth.kind === 'bodyField') return { bodyField: auth.field };
+	if (auth.kind === 'header') return { header: auth.name };
 	return { header: 'Authorization' };
 }
 
@@ -51,6 +48,8 @@ export interface SystemSettings {
 	limits?: Partial<LimitSettings>;
 	retry?: Partial<RetrySettings>;
 	request?: RequestOptions;
+	/** The node's settings a system's definition depends on (`SystemDefinition.configure`). */
+	options?: Readonly<Record<string, unknown>>;
 }
 
 export interface ResolvedSystem {
@@ -70,7 +69,9 @@ export async function resolveSystem(
 ): Promise<ResolvedSystem> {
 	const type = CREDENTIAL_TYPES[system];
 	const credentials = await context.getCredentials(type);
-	const definition = SYSTEMS[system];
+	const registered = SYSTEMS[system];
+	const definition = registered.configure?.(credentials, settings.options ?? {}) ?? registered;
+	const jwtLogin = definition.credential.auth(credentials).kind === 'jwtLogin';
 	const baseUrl = String(credentials.baseUrl || definition.defaultBaseUrl || '');
 	const node = context.getNode();
 	const secrets = secretsOf(credentials);
@@ -98,15 +99,15 @@ export async function resolveSystem(
 		},
 		retry: { ...DEFAULT_RETRY, ...settings.retry },
 		...(settings.request ? { request: settings.request } : {}),
-		refreshableCredential: system === 'mudbase',
+		refreshableCredential: jwtLogin,
 	};
 	const resolved: ResolvedSystem = {
 		runtime,
 		baseUrl,
-		placement: placementOf(system, credentials),
+		placement: placementOf(definition, credentials),
 		ownAccountIds: [],
 	};
-	if (system === 'mudbase') {
+	if (jwtLogin) {
 		const jwt = String(
 			(credentials.mode === 'token' ? credentials.token : credentials.sessionToken) ?? '',
 		);

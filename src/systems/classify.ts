@@ -26,6 +26,8 @@ const STATUS_OF: Record<VerdictKind, AnswerStatus> = {
 	overloaded: 'failed',
 	server_error: 'failed',
 	malformed_success: 'failed',
+	found: 'failed',
+	precondition_failed: 'failed',
 };
 
 const MAX_MESSAGE = 300;
@@ -70,7 +72,11 @@ function validationMessages(detail: unknown[]): string | undefined {
 export function vendorMessage(body: string): string {
 	const json = parseJson(body);
 	if (typeof json === 'object' && json !== null) {
-		const { message, detail, error } = json as Record<string, unknown>;
+		const { message, detail, error, scimType } = json as Record<string, unknown>;
+		// SCIM (RFC 7644 §3.12): `detail`, with `scimType` naming the kind of error.
+		const scim =
+			textOf(scimType) && textOf(detail) ? `${textOf(scimType)}: ${textOf(detail)}` : undefined;
+		if (scim) return truncate(scim);
 		const fromDetail = Array.isArray(detail)
 			? validationMessages(detail)
 			: (textOf(detail) ?? textOf((detail as { error?: unknown } | null)?.error));
@@ -110,6 +116,13 @@ export function classifyResponse(
 		...(detail ? { detail } : {}),
 	});
 
+	if (status === 204 && system.noContentIsSuccess) {
+		return verdict(
+			'removed',
+			`${name} confirmed the change (204 No Content)`,
+			system.successDetail?.(undefined),
+		);
+	}
 	if (status >= 200 && status < 300) {
 		const parsed = system.success.safeParse(parseJson(response.body));
 		if (parsed.success) {
@@ -166,8 +179,17 @@ export function classifyResponse(
 		};
 	if (status >= 500) return verdict('server_error', `${name} failed on its side (${said})`);
 
+	if (status === 412)
+		return verdict(
+			'precondition_failed',
+			`${name} answered 412: the user changed since it was read (If-Match), so nothing was changed`,
+		);
 	const notThere = options.notThere ?? system.notThere;
-	if (status === notThere.status && notThere.message.test(message)) {
+	if (
+		status === notThere.status &&
+		notThere.message.test(message) &&
+		(!notThere.body || notThere.body.safeParse(parseJson(response.body)).success)
+	) {
 		return verdict('not_there', `${name} says the user is not there (${said})`);
 	}
 	for (const rule of system.rules) {
@@ -183,4 +205,25 @@ export function classifyResponse(
 		);
 	}
 	return verdict('rejected', `${name} refused the request (${said})`);
+}
+
+/**
+ * A lookup's answer (SCIM: find the user first): a 2xx is read by the system's `lookup.read`
+ * (found, not there, ambiguous, already deactivated); anything else means what it means for the
+ * change (429, 503, 401, the "not there" 404…).
+ */
+export function classifyLookup(
+	system: SystemDefinition,
+	response: HttpResponse,
+	userValue: string,
+	options: ClassifyOptions = {},
+): Verdict {
+	const { status } = response;
+	if (!system.lookup || status < 200 || status >= 300)
+		return classifyResponse(system, response, options);
+	const etag = response.headers.etag;
+	return system.lookup.read(
+		{ status, body: parseJson(response.body), ...(etag ? { etag } : {}) },
+		userValue,
+	);
 }

@@ -5,6 +5,14 @@ import type { SystemDefinition } from './types';
 export const ejento: SystemDefinition = {
 	id: 'ejento',
 	displayName: 'Ejento',
+	credential: {
+		type: 'ejentoApi',
+		// doc: a Bearer token, or an API key in a header whose name the account's admin sets.
+		auth: (fields) =>
+			fields.authType === 'apiKeyHeader'
+				? { kind: 'header', name: String(fields.apiKeyHeader || 'X-API-Key'), valueField: 'apiKey' }
+				: { kind: 'bearer', tokenField: 'token' },
+	},
 	userIdField: 'ejentoUserId',
 	userIdLabel: 'user id',
 	userIdRule: 'positiveInteger',

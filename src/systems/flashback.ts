@@ -6,6 +6,7 @@ export const flashback: SystemDefinition = {
 	id: 'flashback',
 	displayName: 'Flashback',
 	defaultBaseUrl: 'https://backend.flashback.tech',
+	credential: { type: 'flashbackApi', auth: () => ({ kind: 'bearer', tokenField: 'token' }) },
 	userIdField: 'flashbackUserId',
 	userIdLabel: 'user id',
 	userIdRule: 'text',

@@ -1,10 +1,37 @@
-/** The five systems. Adding a sixth is one file here, one credential, one node folder. */
+/**
+ * The registry: every system the package knows, and the one list its id type derives from. Adding
+ * a system is its definition here, its credential and its node folder (STYLE "Habits").
+ */
 import { ejento } from './ejento';
 import { flashback } from './flashback';
 import { mudbase } from './mudbase';
 import { productAccess } from './productAccess';
 import { productBridge } from './productBridge';
-import type { SystemDefinition, SystemId } from './types';
+import { scim } from './scim';
+import type { SystemDefinition } from './types';
+
+/** The five seed systems (emulated in `sandbox/`), then the generic SCIM 2.0 kind. */
+export const SYSTEM_IDS = [
+	'productAccess',
+	'productBridge',
+	'ejento',
+	'flashback',
+	'mudbase',
+	'scim',
+] as const;
+
+export type SystemId = (typeof SYSTEM_IDS)[number];
+
+/** The systems with an emulator in `sandbox/` and demo data: what the sandbox tables iterate. */
+export const SEED_SYSTEM_IDS = [
+	'productAccess',
+	'productBridge',
+	'ejento',
+	'flashback',
+	'mudbase',
+] as const satisfies readonly SystemId[];
+
+export type SeedSystemId = (typeof SEED_SYSTEM_IDS)[number];
 
 export const SYSTEMS: Readonly<Record<SystemId, SystemDefinition>> = {
 	productAccess,
@@ -12,9 +39,8 @@ export const SYSTEMS: Readonly<Record<SystemId, SystemDefinition>> = {
 	ejento,
 	flashback,
 	mudbase,
+	scim,
 };
-
-export const SYSTEM_IDS = Object.keys(SYSTEMS) as SystemId[];
 
 export { buildRemovalRequest, normalizeBaseUrl } from './request';
 export type { RemovalRequest } from './request';

@@ -5,6 +5,8 @@ import type { SystemDefinition } from './types';
 export const mudbase: SystemDefinition = {
 	id: 'mudbase',
 	displayName: 'Mudbase',
+	// A JWT as Bearer: logged in with email and password (refreshed on a 401) or pasted.
+	credential: { type: 'mudbaseApi', auth: () => ({ kind: 'jwtLogin' }) },
 	userIdField: 'mudbaseUserId',
 	userIdLabel: 'user id',
 	userIdRule: 'text',

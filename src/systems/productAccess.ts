@@ -15,6 +15,7 @@ const success = z.object({
 export const productAccess: SystemDefinition = {
 	id: 'productAccess',
 	displayName: 'Product Access',
+	credential: { type: 'productAccessApi', auth: () => ({ kind: 'bearer', tokenField: 'token' }) },
 	userIdField: 'productAccessUser',
 	userIdLabel: 'user id or email',
 	userIdRule: 'text',

@@ -6,6 +6,13 @@ export const productBridge: SystemDefinition = {
 	id: 'productBridge',
 	displayName: 'ProductBridge',
 	defaultBaseUrl: 'https://api.productbridge.io',
+	credential: {
+		type: 'productBridgeApi',
+		// doc: the api_key travels in the JSON body, beside user_id.
+		auth: () => ({ kind: 'bodyField', field: 'api_key', valueField: 'apiKey' }),
+		// It validates user_id as a UUID before it checks the api_key: the nil UUID passes.
+		probeUserId: '00000000-0000-0000-0000-000000000000',
+	},
 	userIdField: 'productBridgeUserId',
 	userIdLabel: 'user id',
 	// Documented as a UUID, but the page's own example is not one: the API's 422 is reported instead.

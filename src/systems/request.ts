@@ -6,7 +6,7 @@ export interface RequestOptions {
 	/** The system's real ids contain `/ \\ ? # %`: send them percent-encoded instead of refusing them. */
 	allowUnsafePathCharacters?: boolean;
 }
-import type { SystemDefinition } from './types';
+import type { LookupTarget, SystemDefinition } from './types';
 
 export interface RemovalRequest {
 	method: HttpMethod;
@@ -73,7 +73,10 @@ export function buildRemovalRequest(
 	if (!base.ok) return base;
 
 	const place = (key: string): { inPath: boolean; allowUnsafePathCharacters?: boolean } => ({
-		inPath: system.path.includes(`{${key}}`),
+		inPath:
+			key === 'userId' && system.lookup
+				? system.lookup.valueInPath
+				: system.path.includes(`{${key}}`),
 		allowUnsafePathCharacters: options.allowUnsafePathCharacters,
 	});
 	const values: Record<string, string> = {};
@@ -96,14 +99,58 @@ export function buildRemovalRequest(
 	if (!user.ok) return user;
 	values.userId = user.value;
 
+	if (system.lookup) {
+		// The first request finds the user (a read); the change is built from what it finds.
+		const url = `${base.value}${system.lookup.path(user.value)}`;
+		const parsed = new URL(url);
+		if (parsed.origin !== base.parsed.origin || !parsed.pathname.startsWith(base.parsed.pathname))
+			return {
+				ok: false,
+				reason: `${system.displayName}: the user value would change the lookup path, so it was not sent`,
+			};
+		return { ok: true, value: { method: 'GET', url, headers: { ...system.headers } } };
+	}
+	return changeRequest(system, base, values);
+}
+
+/** The change request itself, from checked values (scope fields and `userId`). */
+function changeRequest(
+	system: SystemDefinition,
+	base: { value: string; parsed: URL },
+	values: Record<string, string>,
+): Built<RemovalRequest> {
 	const path = system.path.replace(TOKEN, (_, key: string) => encodeURIComponent(values[key]));
 	const url = `${base.value}${path}`;
 	const shape = checkPathShape(system, base.parsed, url, values);
 	if (!shape.ok) return shape;
 
-	const request: RemovalRequest = { method: system.method, url, headers: {} };
-	if (system.body) request.body = system.body(user.value);
+	const request: RemovalRequest = { method: system.method, url, headers: { ...system.headers } };
+	if (system.body) request.body = system.body(values.userId);
 	return { ok: true, value: request };
+}
+
+/**
+ * The change for a user a lookup found (SCIM): its id in the path, checked like any id (a server's
+ * id is not trusted to be path-safe), and its version as `If-Match` when the server gave one.
+ */
+export function buildChangeRequest(
+	system: SystemDefinition,
+	baseUrl: string,
+	scope: Record<string, unknown>,
+	target: LookupTarget,
+): Built<RemovalRequest> {
+	const base = cachedBase(baseUrl, system.displayName);
+	if (!base.ok) return base;
+	const values: Record<string, string> = {};
+	for (const field of system.scopeFields) values[field.key] = String(scope[field.key] ?? '');
+	const id = checkId(target.id, `${system.displayName} id from the lookup`, 'text', {
+		inPath: true,
+	});
+	if (!id.ok) return id;
+	values.userId = id.value;
+	const built = changeRequest(system, base, values);
+	if (built.ok && target.etag !== undefined) built.value.headers['if-match'] = target.etag;
+	return built;
 }
 
 /** Parses the built URL back and proves each id landed whole in its own segment. */

@@ -3,7 +3,7 @@
  * to it in `src/n8n/`; `fetchTransport.ts` implements it for the sandbox, tests and benchmarks.
  */
 
-export type HttpMethod = 'DELETE' | 'POST' | 'GET';
+export type HttpMethod = 'DELETE' | 'POST' | 'PATCH' | 'GET';
 
 export interface HttpRequest {
 	method: HttpMethod;

@@ -15,9 +15,9 @@ import {
 import { N8nInstance } from '../../e2e/n8n';
 import { ensureRuntime, packPackage, REPO_ROOT } from '../../e2e/runtime';
 import { type DemoPerson, type Sandbox, startSandbox, USER_ID_FIELD } from '../../sandbox';
-import type { SystemId } from '../../src/systems/types';
+import type { SeedSystemId } from '../../src/systems';
 
-export const SYSTEMS: readonly SystemId[] = [
+export const SYSTEMS: readonly SeedSystemId[] = [
 	'productAccess',
 	'productBridge',
 	'ejento',
@@ -112,7 +112,7 @@ export function secretOccurrences(files: readonly string[], secrets: readonly st
 }
 
 /** Bearer tokens the emulator saw: a Mudbase JWT n8n obtained by logging in is a secret too. */
-export function bearerTokensSeen(sandbox: Sandbox, system: SystemId): string[] {
+export function bearerTokensSeen(sandbox: Sandbox, system: SeedSystemId): string[] {
 	const tokens = new Set<string>();
 	for (const request of sandbox[system].requests) {
 		const header = request.headers.authorization;

@@ -7,7 +7,7 @@ import { CredentialTestContext } from 'n8n-core';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { credentialTests } from '../../src/n8n/credentialTests';
 import { CREDENTIAL_TYPES } from '../../src/n8n/systems';
-import type { SystemId } from '../../src/systems';
+import { SEED_SYSTEM_IDS, type SeedSystemId } from '../../src/systems';
 import { demoPerson, type Sandbox, startSandbox } from '../../sandbox';
 import { sandboxCredentials } from '../support/n8nSandbox';
 import '../support/n8n'; // sets N8N_USER_FOLDER before n8n-core needs it
@@ -21,7 +21,7 @@ afterAll(async () => {
 	await sandbox.close();
 });
 
-async function test(system: SystemId, override: ICredentialDataDecryptedObject = {}) {
+async function test(system: SeedSystemId, override: ICredentialDataDecryptedObject = {}) {
 	const data = { ...sandboxCredentials(sandbox)[CREDENTIAL_TYPES[system]], ...override };
 	const fn = credentialTests[`${system}CredentialTest`];
 	return fn.call(new CredentialTestContext(), {
@@ -33,14 +33,14 @@ async function test(system: SystemId, override: ICredentialDataDecryptedObject =
 }
 
 function removals(): number {
-	return (['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase'] as const).reduce(
+	return SEED_SYSTEM_IDS.reduce(
 		(n, s) => n + sandbox[s].requests.filter((r) => r.status === 200 && r.acted).length,
 		0,
 	);
 }
 
 describe('credential tests', () => {
-	it.each(Object.keys(CREDENTIAL_TYPES) as SystemId[])(
+	it.each(SEED_SYSTEM_IDS)(
 		'%s: accepts the demo credential and removes nobody',
 		async (system) => {
 			const result = await test(system);

@@ -7,7 +7,7 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
 import { processLimiters } from '../../src/engine/limiter';
-import { SYSTEM_IDS, type SystemId } from '../../src/systems';
+import { SEED_SYSTEM_IDS, type SeedSystemId } from '../../src/systems';
 import {
 	CSV_COLUMNS,
 	DEMO_SCOPES,
@@ -89,7 +89,7 @@ const ID_CASES: Array<[label: string, value: string | null, expected: Expect[]]>
 ];
 
 /** The id a recorded request carried: the last path segment, or the body's id field. */
-function sentId(system: SystemId, request: RecordedRequest): string {
+function sentId(system: SeedSystemId, request: RecordedRequest): string {
 	if (system === 'productBridge') return String((JSON.parse(request.body) as IDataObject).user_id);
 	if (system === 'mudbase') return String((JSON.parse(request.body) as IDataObject).userId);
 	return decodeURIComponent(request.rawUrl.split('/').pop() ?? '');
@@ -106,7 +106,7 @@ function code(item: IDataObject): Expect {
 }
 
 const row = (codes: readonly string[]): string =>
-	SYSTEM_IDS.map((s, i) => `${SHORT[s]} ${codes[i]}`).join(' · ');
+	SEED_SYSTEM_IDS.map((s, i) => `${SHORT[s]} ${codes[i]}`).join(' · ');
 
 describe('hostile ids, one table through the node and all five systems', () => {
 	it('every id gets its exact outcome per system; no path changed, nobody else touched', async () => {
@@ -135,7 +135,7 @@ describe('hostile ids, one table through the node and all five systems', () => {
 		const items = ID_CASES.map(([, value], i) => ({
 			json: {
 				email: `row${i + 1}@example.com`,
-				...Object.fromEntries(SYSTEM_IDS.map((s) => [USER_ID_FIELD[s], value])),
+				...Object.fromEntries(SEED_SYSTEM_IDS.map((s) => [USER_ID_FIELD[s], value])),
 			},
 		}));
 		const { outputs, run } = await runNode({
@@ -147,15 +147,15 @@ describe('hostile ids, one table through the node and all five systems', () => {
 		});
 		expect(run.data.resultData.error).toBeUndefined();
 		const results = outputs[0].map((item) => item.json);
-		expect(results).toHaveLength(ID_CASES.length * SYSTEM_IDS.length);
+		expect(results).toHaveLength(ID_CASES.length * SEED_SYSTEM_IDS.length);
 
 		const observed = ID_CASES.map((_, i) =>
-			SYSTEM_IDS.map((system) => {
+			SEED_SYSTEM_IDS.map((system) => {
 				const mine = results.filter((r) => r.row === i + 1 && r.system === system);
 				return mine.length === 1 ? code(mine[0]) : `${mine.length} outcomes`;
 			}),
 		);
-		const unmatched = SYSTEM_IDS.flatMap((s) => sandbox[s].unmatchedRequests());
+		const unmatched = SEED_SYSTEM_IDS.flatMap((s) => sandbox[s].unmatchedRequests());
 		for (const [i, [label, value, expected]] of ID_CASES.entries()) {
 			recordReliability({
 				table: 'Hostile ids',
@@ -171,7 +171,7 @@ describe('hostile ids, one table through the node and all five systems', () => {
 			expect(r.reason).toMatch(
 				/"\.\.?" is not an id|control character|lone surrogate|longer than 1024|positive whole number|unsafe in a URL path/,
 			);
-		for (const [index, system] of SYSTEM_IDS.entries()) {
+		for (const [index, system] of SEED_SYSTEM_IDS.entries()) {
 			const expectedIds = ID_CASES.filter(([, , e]) => ['nf', 'rm', '422'].includes(e[index])).map(
 				([, value]) => String(value).replace(/^ +| +$/g, ''),
 			);
@@ -192,7 +192,7 @@ describe('hostile ids, one table through the node and all five systems', () => {
 			fbTrimmed: sandbox.flashback.isMember(workspaceId, 'trimmed_target'),
 			mbTrimmed: sandbox.mudbase.isParticipant(projectId, chatId, 'trimmed_target'),
 			paPlus: sandbox.productAccess.isMember(productId, 'pa_plus'),
-			bystander: SYSTEM_IDS.map((s) => sandbox.isDemoMember(s, demoPerson(1)[USER_ID_FIELD[s]])),
+			bystander: SEED_SYSTEM_IDS.map((s) => sandbox.isDemoMember(s, demoPerson(1)[USER_ID_FIELD[s]])),
 		}).toEqual({
 			paVictim: true,
 			fbVictim: true,
@@ -266,8 +266,8 @@ interface CsvCase {
 	gone: number[];
 }
 
-const NO_COLUMN = `The CSV header has none of the columns this run reads (${['email', ...SYSTEM_IDS.map((s) => USER_ID_FIELD[s])].join(', ')}); it starts with: `;
-const ALL = (status: string) => SYSTEM_IDS.map(() => status).join(' ');
+const NO_COLUMN = `The CSV header has none of the columns this run reads (${['email', ...SEED_SYSTEM_IDS.map((s) => USER_ID_FIELD[s])].join(', ')}); it starts with: `;
+const ALL = (status: string) => SEED_SYSTEM_IDS.map(() => status).join(' ');
 const CSV_CASES: CsvCase[] = [
 	{
 		label: 'comma, CRLF',
@@ -381,16 +381,16 @@ describe('hostile CSV files, one table through the node and all five systems', (
 		const results = (outputs[0] ?? []).map((i) => i.json);
 		const rows = [...new Set(results.map((r) => Number(r.row)))].sort((a, b) => a - b);
 		const perRow = rows.map((n) =>
-			SYSTEM_IDS.map((s) => results.find((r) => r.row === n && r.system === s)?.status ?? '-').join(
+			SEED_SYSTEM_IDS.map((s) => results.find((r) => r.row === n && r.system === s)?.status ?? '-').join(
 				' ',
 			),
 		);
 		const goneNow = people
 			.map((p, i) =>
-				SYSTEM_IDS.every((s) => !sandbox.isDemoMember(s, p[USER_ID_FIELD[s]])) ? i + 1 : 0,
+				SEED_SYSTEM_IDS.every((s) => !sandbox.isDemoMember(s, p[USER_ID_FIELD[s]])) ? i + 1 : 0,
 			)
 			.filter((n) => n > 0);
-		const unmatched = SYSTEM_IDS.flatMap((s) => sandbox[s].unmatchedRequests());
+		const unmatched = SEED_SYSTEM_IDS.flatMap((s) => sandbox[s].unmatchedRequests());
 		recordReliability({
 			table: 'Hostile CSV files',
 			case: testCase.label,
@@ -407,11 +407,11 @@ describe('hostile CSV files, one table through the node and all five systems', (
 				fileError: testCase.expected.fileError,
 				results: 0,
 			});
-			expect(SYSTEM_IDS.map((s) => sandbox[s].removalRequests().length)).toEqual([0, 0, 0, 0, 0]);
+			expect(SEED_SYSTEM_IDS.map((s) => sandbox[s].removalRequests().length)).toEqual([0, 0, 0, 0, 0]);
 		} else {
 			expect(fileError).toBeUndefined();
 			expect(perRow).toEqual(testCase.expected.rows);
-			expect(results).toHaveLength(testCase.expected.rows.length * SYSTEM_IDS.length);
+			expect(results).toHaveLength(testCase.expected.rows.length * SEED_SYSTEM_IDS.length);
 		}
 		expect(goneNow).toEqual(testCase.gone);
 		expect(unmatched).toEqual([]);

@@ -33,13 +33,18 @@ describe('Offboard Users description', () => {
 		]);
 	});
 
-	it('names each credential after its system, so five selectors can be told apart', () => {
-		expect(description.credentials?.map((c) => c.displayName)).toEqual([
+	it('names each credential after its system, so six selectors can be told apart', () => {
+		expect(
+			description.credentials
+				?.filter((c) => c.name !== 'sharedLimitsRedisApi')
+				.map((c) => c.displayName),
+		).toEqual([
 			'Product Access Credential',
 			'ProductBridge Credential',
 			'Ejento Credential',
 			'Flashback Credential',
 			'Mudbase Credential',
+			'SCIM Credential',
 		]);
 	});
 

@@ -10,7 +10,7 @@ import { Flashback } from '../../nodes/Flashback/Flashback.node';
 import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
 import { processLimiters } from '../../src/engine/limiter';
 import { CREDENTIAL_TYPES as CREDENTIAL_TYPE_OF } from '../../src/n8n/systems';
-import { SYSTEM_IDS, type SystemId } from '../../src/systems';
+import { SEED_SYSTEM_IDS, type SeedSystemId } from '../../src/systems';
 import {
 	DEMO_CREDENTIALS,
 	DEMO_SCOPES,
@@ -46,7 +46,7 @@ afterEach(async () => {
 const PEOPLE = [1, 2, 3].map((n) => demoPerson(n));
 const FAST = fastLimits({ maxConcurrency: 4, ratePerSecond: 100, requestTimeoutSeconds: 1 });
 
-type CredentialPatch = Partial<Record<SystemId, Record<string, string>>>;
+type CredentialPatch = Partial<Record<SeedSystemId, Record<string, string>>>;
 
 interface Offboarded {
 	summary: IDataObject;
@@ -67,7 +67,7 @@ async function offboard(
 ): Promise<Offboarded> {
 	const credentials = sandboxCredentials(sandbox);
 	for (const [system, patch] of Object.entries(options.credentials ?? {}))
-		Object.assign(credentials[CREDENTIAL_TYPE_OF[system as SystemId]], patch);
+		Object.assign(credentials[CREDENTIAL_TYPE_OF[system as SeedSystemId]], patch);
 	const { outputs, run } = await runNode({
 		nodeType: new OffboardUsers(),
 		credentialTypes: CREDENTIAL_TYPES,
@@ -93,18 +93,18 @@ async function offboard(
 	};
 }
 
-const statusesOf = (report: ReportRecord[], system: SystemId): string[] =>
+const statusesOf = (report: ReportRecord[], system: SeedSystemId): string[] =>
 	report.filter((r) => r.system === system).map((r) => r.status);
 
 describe('misconfiguration, per system, through Offboard Users (all five systems, 3 people)', () => {
-	const wrongSecret: Record<SystemId, Record<string, string>> = {
+	const wrongSecret: Record<SeedSystemId, Record<string, string>> = {
 		productAccess: { token: 'wrong-pa-token' },
 		productBridge: { apiKey: 'wrong-pb-key' },
 		ejento: { token: 'wrong-ej-token' },
 		flashback: { token: 'wrong-fb-token' },
 		mudbase: { password: 'wrong-mb-password' },
 	};
-	const wrongScope: Partial<Record<SystemId, Record<string, string>>> = {
+	const wrongScope: Partial<Record<SeedSystemId, Record<string, string>>> = {
 		productAccess: { productAccessProductIdValues: 'prod_typo' },
 		ejento: { ejentoProjectIdValues: '999' },
 		flashback: { flashbackWorkspaceIdValues: 'ws_typo' },
@@ -113,12 +113,12 @@ describe('misconfiguration, per system, through Offboard Users (all five systems
 
 	type Case = {
 		label: string;
-		system: SystemId;
+		system: SeedSystemId;
 		setup: () => Promise<{ credentials?: CredentialPatch; parameters?: Record<string, unknown> }>;
 		/** The misconfigured system's statuses, a pattern its first reason must match, requests it got. */
 		expected: { statuses: string; reason: RegExp; requests: number | null; warnings?: RegExp[] };
 	};
-	const cases: Case[] = SYSTEM_IDS.flatMap((system): Case[] => [
+	const cases: Case[] = SEED_SYSTEM_IDS.flatMap((system): Case[] => [
 		{
 			label: 'wrong base URL (a path that is not the API)',
 			system,
@@ -197,7 +197,7 @@ describe('misconfiguration, per system, through Offboard Users (all five systems
 			const result = await offboard(await testCase.setup());
 			const mine = statusesOf(result.report, system);
 			const reasons = result.report.filter((r) => r.system === system).map((r) => r.reason);
-			const others = SYSTEM_IDS.filter((s) => s !== system).flatMap((s) =>
+			const others = SEED_SYSTEM_IDS.filter((s) => s !== system).flatMap((s) =>
 				statusesOf(result.report, s),
 			);
 			const requests = sandbox[system].requests.length;
@@ -263,7 +263,7 @@ function jwtsSeen(): string[] {
 
 describe('secrets under every kind of failure (all five credential types)', () => {
 	const faults = (config: Partial<EmulatorConfig>) => () => {
-		for (const system of SYSTEM_IDS) sandbox[system].configure(config);
+		for (const system of SEED_SYSTEM_IDS) sandbox[system].configure(config);
 	};
 	const WRONG: CredentialPatch = {
 		productAccess: { token: 'pa-wrong-secret-1' },
@@ -328,7 +328,7 @@ describe('secrets under every kind of failure (all five credential types)', () =
 			const found = secrets.flatMap((secret) =>
 				spellings(secret).filter((s) => result.everything.includes(s)),
 			);
-			const statuses = SYSTEM_IDS.flatMap((s) => statusesOf(result.report, s));
+			const statuses = SEED_SYSTEM_IDS.flatMap((s) => statusesOf(result.report, s));
 			recordReliability({
 				table: 'Secrets',
 				case: testCase.label,
@@ -338,10 +338,10 @@ describe('secrets under every kind of failure (all five credential types)', () =
 			expect(found).toEqual([]);
 			if (testCase.label.includes('echoes')) {
 				// The answers really carried every system's credential back (so redaction had work).
-				const echoedSecrets = SYSTEM_IDS.filter((s) =>
+				const echoedSecrets = SEED_SYSTEM_IDS.filter((s) =>
 					sandbox[s].requests.some((r) => r.fault === 'echo'),
 				);
-				expect(echoedSecrets).toEqual(SYSTEM_IDS);
+				expect(echoedSecrets).toEqual(SEED_SYSTEM_IDS);
 			}
 			expect(result.report.length + (result.summary.runError ? 1 : 0)).toBeGreaterThan(0);
 		},
@@ -372,7 +372,7 @@ function callFlashbackTool(userIds: string[], workspaceId: string) {
 describe('safety rails: what they protect gets no request', () => {
 	it('the deletion threshold refuses the run before any call', async () => {
 		const result = await offboard({ nodeOptions: { deletionThreshold: 14 } });
-		const sent = SYSTEM_IDS.reduce((n, s) => n + sandbox[s].removalRequests().length, 0);
+		const sent = SEED_SYSTEM_IDS.reduce((n, s) => n + sandbox[s].removalRequests().length, 0);
 		recordReliability({
 			table: 'Safety rails',
 			case: 'deletion threshold 14, 15 removals planned',
@@ -389,7 +389,7 @@ describe('safety rails: what they protect gets no request', () => {
 		const result = await offboard({
 			nodeOptions: { protectedUsers: '  PERSON1@Example.COM ;\n FB_USER_2 ' },
 		});
-		const forProtected = SYSTEM_IDS.flatMap((s) =>
+		const forProtected = SEED_SYSTEM_IDS.flatMap((s) =>
 			sandbox[s].removalRequests().filter((r) => {
 				const text = `${r.rawUrl} ${r.body}`;
 				return (
@@ -399,7 +399,7 @@ describe('safety rails: what they protect gets no request', () => {
 				);
 			}),
 		);
-		const statuses = SYSTEM_IDS.flatMap((s) => statusesOf(result.report, s));
+		const statuses = SEED_SYSTEM_IDS.flatMap((s) => statusesOf(result.report, s));
 		recordReliability({
 			table: 'Safety rails',
 			case: 'Protected Users "  PERSON1@Example.COM ;\\n FB_USER_2 "',
@@ -412,8 +412,8 @@ describe('safety rails: what they protect gets no request', () => {
 
 	it('a dry run sends no removal and shows each request', async () => {
 		const result = await offboard({ nodeOptions: { dryRun: true } });
-		const sent = SYSTEM_IDS.reduce((n, s) => n + sandbox[s].requests.length, 0);
-		const statuses = SYSTEM_IDS.flatMap((s) => statusesOf(result.report, s));
+		const sent = SEED_SYSTEM_IDS.reduce((n, s) => n + sandbox[s].requests.length, 0);
+		const statuses = SEED_SYSTEM_IDS.flatMap((s) => statusesOf(result.report, s));
 		recordReliability({
 			table: 'Safety rails',
 			case: 'dry run, 15 pairs',

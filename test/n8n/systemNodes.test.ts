@@ -7,7 +7,7 @@ import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
 import { ProductAccess } from '../../nodes/ProductAccess/ProductAccess.node';
 import { ProductBridge } from '../../nodes/ProductBridge/ProductBridge.node';
 import { processLimiters } from '../../src/engine/limiter';
-import { SYSTEMS, type SystemId } from '../../src/systems';
+import { SYSTEMS, type SeedSystemId } from '../../src/systems';
 import { CREDENTIAL_TYPES as CREDENTIAL_TYPES_BY_SYSTEM } from '../../src/n8n/systems';
 import { DEMO_SCOPES, demoPerson, type Sandbox, startSandbox } from '../../sandbox';
 import { runNode } from '../support/n8n';
@@ -22,7 +22,7 @@ afterEach(async () => {
 	await sandbox.close();
 });
 
-const NODES: Record<SystemId, () => INodeType> = {
+const NODES: Record<SeedSystemId, () => INodeType> = {
 	productAccess: () => new ProductAccess(),
 	productBridge: () => new ProductBridge(),
 	ejento: () => new Ejento(),
@@ -30,7 +30,7 @@ const NODES: Record<SystemId, () => INodeType> = {
 	mudbase: () => new Mudbase(),
 };
 /** A wrong scope, and what the system makes of it. */
-const WRONG_SCOPE: Partial<Record<SystemId, [Record<string, string>, string]>> = {
+const WRONG_SCOPE: Partial<Record<SeedSystemId, [Record<string, string>, string]>> = {
 	productAccess: [{ productId: 'prod_typo' }, 'failed'],
 	ejento: [{ projectId: '999' }, 'not_found'], // documented: Ejento cannot tell (404 Record Not Found)
 	flashback: [{ workspaceId: 'ws_typo' }, 'failed'],
@@ -38,7 +38,7 @@ const WRONG_SCOPE: Partial<Record<SystemId, [Record<string, string>, string]>> =
 };
 
 async function remove(
-	system: SystemId,
+	system: SeedSystemId,
 	userIds: string[],
 	scope: Record<string, string> = DEMO_SCOPES[system],
 	options = {},
@@ -70,7 +70,7 @@ async function remove(
 	});
 }
 
-describe.each(Object.keys(NODES) as SystemId[])('%s node', (system) => {
+describe.each(Object.keys(NODES) as SeedSystemId[])('%s node', (system) => {
 	const people = [demoPerson(1), demoPerson(2)];
 	const ids = people.map((p) => p[SYSTEMS[system].userIdField as keyof typeof p]);
 

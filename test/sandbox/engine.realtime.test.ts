@@ -8,7 +8,7 @@ import { LimiterRegistry } from '../../src/engine/limiter';
 import type { Pair, PairOutcome } from '../../src/engine/outcome';
 import { realClock } from '../../src/engine/clock';
 import { runRemovals } from '../../src/engine/run';
-import { SYSTEMS, type SystemId } from '../../src/systems';
+import { SEED_SYSTEM_IDS, SYSTEMS, type SeedSystemId } from '../../src/systems';
 import {
 	DEMO_CREDENTIALS,
 	DEMO_SCOPES,
@@ -22,15 +22,6 @@ import {
 import { seededRandom } from '../../sandbox/random';
 import { sandboxRuntimes } from '../support/sandboxRuntimes';
 
-const SYSTEM_IDS: SystemId[] = ['productAccess', 'productBridge', 'ejento', 'flashback', 'mudbase'];
-/** The status of each system's clean "not there" answer. */
-const NOT_THERE_STATUS: Record<SystemId, number> = {
-	productAccess: 404,
-	productBridge: 404,
-	ejento: 404,
-	flashback: 404,
-	mudbase: 400,
-};
 const FAULT_RATES: Partial<Record<FaultKind, number>> = {
 	status500: 0.03,
 	status502: 0.02,
@@ -42,7 +33,7 @@ const FAULT_RATES: Partial<Record<FaultKind, number>> = {
 	actThenFail: 0.03,
 };
 
-function userOf(system: SystemId, record: RecordedRequest): string | undefined {
+function userOf(system: SeedSystemId, record: RecordedRequest): string | undefined {
 	if (system === 'productBridge' || system === 'mudbase') {
 		try {
 			const body = JSON.parse(record.body) as { user_id?: string; userId?: string };
@@ -62,7 +53,7 @@ async function propertyRun(seed: number, styles: HeaderStyle[]) {
 		const ghosts = Array.from({ length: 5 }, (_, i) => demoPerson(seed * 1000 + 900 + i));
 		for (const person of people) sandbox.addPerson(person);
 		sandbox.mudbase.tokenTtlSeconds = 2;
-		SYSTEM_IDS.forEach((system, i) => {
+		SEED_SYSTEM_IDS.forEach((system, i) => {
 			sandbox[system].configure({
 				rateLimit: { rate: 50, burst: 5, headers: styles[i % styles.length] },
 				faults: { script: [], rates: FAULT_RATES },
@@ -72,7 +63,7 @@ async function propertyRun(seed: number, styles: HeaderStyle[]) {
 
 		const pairs: Pair[] = [];
 		for (const person of [...people, ...ghosts]) {
-			for (const system of SYSTEM_IDS) {
+			for (const system of SEED_SYSTEM_IDS) {
 				pairs.push({
 					id: `${system}:${person.email}`,
 					row: pairs.length + 1,
@@ -157,7 +148,7 @@ describe.each([
 			if (outcome.status === 'removed' || outcome.status === 'not_found') {
 				expect({
 					pair: outcome.pairId,
-					member: result.sandbox.isDemoMember(outcome.system, outcome.userId),
+					member: result.sandbox.isDemoMember(outcome.system as SeedSystemId, outcome.userId),
 				}).toEqual({
 					pair: outcome.pairId,
 					member: false,
@@ -183,7 +174,7 @@ describe.each([
 	});
 
 	it('never sends a second removal after a clean confirmation', () => {
-		for (const system of SYSTEM_IDS) {
+		for (const system of SEED_SYSTEM_IDS) {
 			const confirmed = new Set<string>();
 			for (const record of result.sandbox[system].removalRequests()) {
 				const user = userOf(system, record);
@@ -194,7 +185,7 @@ describe.each([
 					afterConfirmation: false,
 				});
 				const clean = !record.fault && !record.rateLimited;
-				if (clean && (record.status === 200 || record.status === NOT_THERE_STATUS[system]))
+				if (clean && (record.status === 200 || record.status === SYSTEMS[system].notThere.status))
 					confirmed.add(user);
 			}
 		}
@@ -202,20 +193,20 @@ describe.each([
 
 	it('met every fault kind and the hidden limit, so the run proved something', () => {
 		const faults = new Set(
-			SYSTEM_IDS.flatMap((s) => result.sandbox[s].requests.map((r) => r.fault).filter(Boolean)),
+			SEED_SYSTEM_IDS.flatMap((s) => result.sandbox[s].requests.map((r) => r.fault).filter(Boolean)),
 		);
 		expect([...faults].sort()).toEqual(Object.keys(FAULT_RATES).sort());
-		const limited = SYSTEM_IDS.reduce(
+		const limited = SEED_SYSTEM_IDS.reduce(
 			(n, s) => n + result.sandbox[s].requests.filter((r) => r.rateLimited).length,
 			0,
 		);
-		const counted = SYSTEM_IDS.reduce((n, s) => n + (result.stats[s]?.rateLimited ?? 0), 0);
+		const counted = SEED_SYSTEM_IDS.reduce((n, s) => n + (result.stats[s]?.rateLimited ?? 0), 0);
 		expect(limited).toBeGreaterThan(0);
 		expect(counted).toBe(limited);
 	});
 
 	it('counts the requests it sends as the emulators received them', () => {
-		for (const system of SYSTEM_IDS) {
+		for (const system of SEED_SYSTEM_IDS) {
 			const stats = result.stats[system];
 			const received = result.sandbox[system].removalRequests().length;
 			// A refresh re-sends the request inside the transport, as n8n does: one per login after the first.

@@ -3,7 +3,7 @@ import { DEFAULT_LIMITS, LimiterRegistry, type LimitSettings } from '../../src/e
 import type { Pair, PairOutcome } from '../../src/engine/outcome';
 import { DEFAULT_RETRY, type RetrySettings } from '../../src/engine/retry';
 import { runRemovals, type Run, type RunOptions, type SystemRuntime } from '../../src/engine/run';
-import { SYSTEMS, type SystemId } from '../../src/systems';
+import { SYSTEMS, type SeedSystemId } from '../../src/systems';
 import type { Transport } from '../../src/transport/types';
 
 export const FAST_LIMITS: LimitSettings = {
@@ -14,7 +14,7 @@ export const FAST_LIMITS: LimitSettings = {
 };
 
 export function runtimeFor(
-	system: SystemId,
+	system: SeedSystemId,
 	transport: Transport,
 	overrides: { limits?: Partial<LimitSettings>; retry?: Partial<RetrySettings> } & Partial<
 		Omit<SystemRuntime, 'limits' | 'retry'>
@@ -33,7 +33,7 @@ export function runtimeFor(
 	};
 }
 
-const SCOPES: Record<SystemId, Record<string, string>> = {
+const SCOPES: Record<SeedSystemId, Record<string, string>> = {
 	productAccess: { productId: 'p1' },
 	productBridge: {},
 	ejento: { projectId: '151' },
@@ -42,7 +42,7 @@ const SCOPES: Record<SystemId, Record<string, string>> = {
 };
 
 /** `count` pairs for `system`, users `${prefix}1` … (Ejento: numeric ids starting at `prefix`). */
-export function pairsFor(system: SystemId, count: number, prefix = 'u'): Pair[] {
+export function pairsFor(system: SeedSystemId, count: number, prefix = 'u'): Pair[] {
 	return Array.from({ length: count }, (_, i) => ({
 		id: `${system}-${prefix}${i + 1}`,
 		row: i + 1,

@@ -5,7 +5,7 @@ import { FlashbackApi } from '../../credentials/FlashbackApi.credentials';
 import { MudbaseApi } from '../../credentials/MudbaseApi.credentials';
 import { ProductAccessApi } from '../../credentials/ProductAccessApi.credentials';
 import { ProductBridgeApi } from '../../credentials/ProductBridgeApi.credentials';
-import { SYSTEM_IDS, type SystemId } from '../../src/systems';
+import { SEED_SYSTEM_IDS, type SeedSystemId } from '../../src/systems';
 import {
 	DEMO_CREDENTIALS,
 	DEMO_SCOPE_PARAMETERS,
@@ -50,7 +50,7 @@ export function offboardParameters(extra: Record<string, unknown> = {}) {
 }
 
 /** Short system labels for test tables. */
-export const SHORT: Record<SystemId, string> = {
+export const SHORT: Record<SeedSystemId, string> = {
 	productAccess: 'PA',
 	productBridge: 'PB',
 	ejento: 'EJ',
@@ -66,7 +66,7 @@ export function fastLimits(limits: {
 }) {
 	return {
 		systemLimits: {
-			limit: SYSTEM_IDS.map((system) => ({
+			limit: SEED_SYSTEM_IDS.map((system) => ({
 				system,
 				maxAttempts: 3,
 				maxRetryAfterSeconds: 5,

@@ -1,9 +1,9 @@
 import type { PlanConfig, PlanStep, SystemPlan } from '../../src/engine/plan';
 import { planRows } from '../../src/engine/plan';
 import type { InputRow, PersonRow } from '../../src/engine/rows';
-import { SYSTEMS, type SystemId } from '../../src/systems';
+import { SYSTEMS, type SeedSystemId } from '../../src/systems';
 
-export const FIXED_SCOPES: Record<SystemId, SystemPlan['scopes']> = {
+export const FIXED_SCOPES: Record<SeedSystemId, SystemPlan['scopes']> = {
 	productAccess: { productId: { fixed: ['p1'] } },
 	productBridge: {},
 	ejento: { projectId: { fixed: ['151'] } },
@@ -11,7 +11,7 @@ export const FIXED_SCOPES: Record<SystemId, SystemPlan['scopes']> = {
 	mudbase: { projectId: { fixed: ['proj'] }, chatId: { fixed: ['chat'] } },
 };
 
-export function systemPlan(system: SystemId, overrides: Partial<SystemPlan> = {}): SystemPlan {
+export function systemPlan(system: SeedSystemId, overrides: Partial<SystemPlan> = {}): SystemPlan {
 	return {
 		system: SYSTEMS[system],
 		baseUrl: `https://${system.toLowerCase()}.test`,

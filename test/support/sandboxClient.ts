@@ -8,7 +8,7 @@ import {
 	jwtSession,
 } from '../../src/auth/schemes';
 import { attemptRemoval, type AttemptResult } from '../../src/engine/attempt';
-import { SYSTEMS, type SystemId } from '../../src/systems';
+import { SYSTEMS, type SeedSystemId } from '../../src/systems';
 import { createFetchTransport } from '../../src/transport/fetchTransport';
 import type { Authenticate, Transport } from '../../src/transport/types';
 import { DEMO_CREDENTIALS, type Sandbox } from '../../sandbox';
@@ -19,7 +19,7 @@ export interface Client {
 }
 
 /** A transport carrying the demo credential of `system` (or `override` for a wrong one). */
-export function demoClient(sandbox: Sandbox, system: SystemId, override?: Authenticate): Client {
+export function demoClient(sandbox: Sandbox, system: SeedSystemId, override?: Authenticate): Client {
 	const c = DEMO_CREDENTIALS;
 	const plain = createFetchTransport();
 	switch (system) {
@@ -72,7 +72,7 @@ export function ejentoApiKeyClient(): Client {
 
 export function removeWith(
 	sandbox: Sandbox,
-	system: SystemId,
+	system: SeedSystemId,
 	client: Client,
 	scope: Record<string, unknown>,
 	userId: unknown,

@@ -1,12 +1,12 @@
 /** Plans for the five sandbox systems: demo scopes fixed, credential placement for dry runs. */
 import type { CredentialPlacement } from '../../src/engine/offboard';
 import type { PlanConfig, SystemPlan } from '../../src/engine/plan';
-import { SYSTEMS, SYSTEM_IDS, type SystemId } from '../../src/systems';
+import { SYSTEMS, SEED_SYSTEM_IDS, type SeedSystemId } from '../../src/systems';
 import { DEMO_CREDENTIALS, DEMO_SCOPES, type Sandbox } from '../../sandbox';
 
 export function sandboxPlan(
 	sandbox: Sandbox,
-	systems: readonly SystemId[] = SYSTEM_IDS,
+	systems: readonly SeedSystemId[] = SEED_SYSTEM_IDS,
 	extra: Partial<PlanConfig> = {},
 ): PlanConfig {
 	const plans: SystemPlan[] = systems.map((id) => ({
@@ -20,7 +20,7 @@ export function sandboxPlan(
 	return { systems: plans, ...extra };
 }
 
-export const SANDBOX_PLACEMENT: Partial<Record<SystemId, CredentialPlacement>> = {
+export const SANDBOX_PLACEMENT: Partial<Record<SeedSystemId, CredentialPlacement>> = {
 	productAccess: { header: 'authorization' },
 	productBridge: { bodyField: 'api_key' },
 	ejento: { header: 'authorization' },

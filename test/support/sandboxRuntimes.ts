@@ -3,7 +3,7 @@ import { apiKeyInBody, bearer, DEFAULT_JWT_LOGIN, jwtSession } from '../../src/a
 import { DEFAULT_LIMITS, type LimitSettings } from '../../src/engine/limiter';
 import { DEFAULT_RETRY, type RetrySettings } from '../../src/engine/retry';
 import type { SystemRuntime } from '../../src/engine/run';
-import { SYSTEMS, type SystemId } from '../../src/systems';
+import { SYSTEMS, type SeedSystemId } from '../../src/systems';
 import { createFetchTransport } from '../../src/transport/fetchTransport';
 import { DEMO_CREDENTIALS, type Sandbox } from '../../sandbox';
 
@@ -11,9 +11,9 @@ export function sandboxRuntimes(
 	sandbox: Sandbox,
 	limits: Partial<LimitSettings> = {},
 	retry: Partial<RetrySettings> = {},
-): Record<SystemId, SystemRuntime> {
+): Record<SeedSystemId, SystemRuntime> {
 	const c = DEMO_CREDENTIALS;
-	const common = (system: SystemId) => ({
+	const common = (system: SeedSystemId) => ({
 		system: SYSTEMS[system],
 		baseUrl: sandbox.baseUrls[system],
 		credentialKey: 'demo',

@@ -7,13 +7,13 @@ import { SCOPE_EVIDENCE_MS, ScopeEvidence } from '../../src/engine/scopeEvidence
 import { readCsvRows } from '../../src/csv';
 import { reportRowToPair } from '../../src/engine/report';
 import { SYSTEMS } from '../../src/systems';
-import type { SystemId } from '../../src/systems/types';
+import type { SeedSystemId } from '../../src/systems';
 
 let now = Date.UTC(2026, 10, 30, 12, 0, 0);
 const clock = { now: () => now, sleep: async () => undefined };
 
 function outcome(
-	system: SystemId,
+	system: SeedSystemId,
 	status: PairOutcome['status'],
 	userId: string,
 	scope: Record<string, string>,
