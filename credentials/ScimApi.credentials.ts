@@ -30,7 +30,8 @@ export class ScimApi implements ICredentialType {
 			default: '',
 			required: true,
 			placeholder: 'https://api.example.com/scim/v2',
-			description: 'The SCIM endpoint, without /Users (the app documents it, often ending in /scim/v2)',
+			description:
+				'The SCIM endpoint, without /Users (the app documents it, often ending in /scim/v2)',
 		},
 		{
 			displayName: 'Token',
@@ -58,7 +59,8 @@ export class ScimApi implements ICredentialType {
 				{
 					name: 'Deactivate (PATCH Active = False)',
 					value: 'deactivate',
-					description: 'What Okta and Entra send: the account stays, its access ends; reversible in the app',
+					description:
+						'What Okta and Entra send: the account stays, its access ends; reversible in the app',
 				},
 				{
 					name: 'Delete (DELETE /Users/{ID})',

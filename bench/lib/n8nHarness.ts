@@ -86,7 +86,8 @@ export class BenchN8n {
 	static async prepare(runtime: Runtime, tarball: string, root: string): Promise<BenchN8n> {
 		const instance = new N8nInstance(runtime, { root, filesDir: join(root, 'files') });
 		const ports = {} as SystemPorts;
-		for (const system of Object.keys(DEFAULT_PORTS) as SeedSystemId[]) ports[system] = await freePort();
+		for (const system of Object.keys(DEFAULT_PORTS) as SeedSystemId[])
+			ports[system] = await freePort();
 		const probe = await startSandbox({ ports });
 		const baseUrls = probe.baseUrls;
 		await probe.close();

@@ -74,9 +74,7 @@ function scopeProperties(): INodeProperties[] {
 		}
 	}
 	for (const id of SYSTEM_IDS)
-		out.push(
-			...systemSettingProperties(id, (key) => settingParameter(id, key), { systems: [id] }),
-		);
+		out.push(...systemSettingProperties(id, (key) => settingParameter(id, key), { systems: [id] }));
 	return out;
 }
 

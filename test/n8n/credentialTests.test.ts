@@ -40,15 +40,12 @@ function removals(): number {
 }
 
 describe('credential tests', () => {
-	it.each(SEED_SYSTEM_IDS)(
-		'%s: accepts the demo credential and removes nobody',
-		async (system) => {
-			const result = await test(system);
-			expect(result.status).toBe('OK');
-			expect(result.message).toMatch(/accepted the credential/);
-			expect(removals()).toBe(0);
-		},
-	);
+	it.each(SEED_SYSTEM_IDS)('%s: accepts the demo credential and removes nobody', async (system) => {
+		const result = await test(system);
+		expect(result.status).toBe('OK');
+		expect(result.message).toMatch(/accepted the credential/);
+		expect(removals()).toBe(0);
+	});
 
 	it.each([
 		[

@@ -192,7 +192,9 @@ describe('hostile ids, one table through the node and all five systems', () => {
 			fbTrimmed: sandbox.flashback.isMember(workspaceId, 'trimmed_target'),
 			mbTrimmed: sandbox.mudbase.isParticipant(projectId, chatId, 'trimmed_target'),
 			paPlus: sandbox.productAccess.isMember(productId, 'pa_plus'),
-			bystander: SEED_SYSTEM_IDS.map((s) => sandbox.isDemoMember(s, demoPerson(1)[USER_ID_FIELD[s]])),
+			bystander: SEED_SYSTEM_IDS.map((s) =>
+				sandbox.isDemoMember(s, demoPerson(1)[USER_ID_FIELD[s]]),
+			),
 		}).toEqual({
 			paVictim: true,
 			fbVictim: true,
@@ -381,9 +383,9 @@ describe('hostile CSV files, one table through the node and all five systems', (
 		const results = (outputs[0] ?? []).map((i) => i.json);
 		const rows = [...new Set(results.map((r) => Number(r.row)))].sort((a, b) => a - b);
 		const perRow = rows.map((n) =>
-			SEED_SYSTEM_IDS.map((s) => results.find((r) => r.row === n && r.system === s)?.status ?? '-').join(
-				' ',
-			),
+			SEED_SYSTEM_IDS.map(
+				(s) => results.find((r) => r.row === n && r.system === s)?.status ?? '-',
+			).join(' '),
 		);
 		const goneNow = people
 			.map((p, i) =>
@@ -407,7 +409,9 @@ describe('hostile CSV files, one table through the node and all five systems', (
 				fileError: testCase.expected.fileError,
 				results: 0,
 			});
-			expect(SEED_SYSTEM_IDS.map((s) => sandbox[s].removalRequests().length)).toEqual([0, 0, 0, 0, 0]);
+			expect(SEED_SYSTEM_IDS.map((s) => sandbox[s].removalRequests().length)).toEqual([
+				0, 0, 0, 0, 0,
+			]);
 		} else {
 			expect(fileError).toBeUndefined();
 			expect(perRow).toEqual(testCase.expected.rows);

@@ -193,7 +193,9 @@ describe.each([
 
 	it('met every fault kind and the hidden limit, so the run proved something', () => {
 		const faults = new Set(
-			SEED_SYSTEM_IDS.flatMap((s) => result.sandbox[s].requests.map((r) => r.fault).filter(Boolean)),
+			SEED_SYSTEM_IDS.flatMap((s) =>
+				result.sandbox[s].requests.map((r) => r.fault).filter(Boolean),
+			),
 		);
 		expect([...faults].sort()).toEqual(Object.keys(FAULT_RATES).sort());
 		const limited = SEED_SYSTEM_IDS.reduce(

@@ -19,7 +19,11 @@ export interface Client {
 }
 
 /** A transport carrying the demo credential of `system` (or `override` for a wrong one). */
-export function demoClient(sandbox: Sandbox, system: SeedSystemId, override?: Authenticate): Client {
+export function demoClient(
+	sandbox: Sandbox,
+	system: SeedSystemId,
+	override?: Authenticate,
+): Client {
 	const c = DEMO_CREDENTIALS;
 	const plain = createFetchTransport();
 	switch (system) {
