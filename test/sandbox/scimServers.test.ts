@@ -86,7 +86,10 @@ async function call(
 const filterPath = (filter: string, extra = ''): string =>
 	`/Users?filter=${encodeURIComponent(filter)}${extra}`;
 
-const deactivate = { schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: false }] };
+const deactivate = {
+	schemas: [PATCH_SCHEMA],
+	Operations: [{ op: 'replace', path: 'active', value: false }],
+};
 const deactivateValueForm = {
 	schemas: [PATCH_SCHEMA],
 	Operations: [{ op: 'replace', value: { active: false } }],
@@ -111,9 +114,25 @@ describe('scimmy SCIM server', () => {
 		const state = await server.state();
 		expect(state.mutations).toEqual([]);
 		expect(state.users).toEqual([
-			{ id: ids['a@x.test'], userName: 'a@x.test', emails: ['a@x.test'], active: true, externalId: 'ext-a' },
-			{ id: ids['b@x.test'], userName: 'b@x.test', emails: ['b@x.test', 'b.alias@x.test'], active: true },
-			{ id: ids['q"uote@x.test'], userName: 'q"uote@x.test', emails: ['quote@x.test'], active: true },
+			{
+				id: ids['a@x.test'],
+				userName: 'a@x.test',
+				emails: ['a@x.test'],
+				active: true,
+				externalId: 'ext-a',
+			},
+			{
+				id: ids['b@x.test'],
+				userName: 'b@x.test',
+				emails: ['b@x.test', 'b.alias@x.test'],
+				active: true,
+			},
+			{
+				id: ids['q"uote@x.test'],
+				userName: 'q"uote@x.test',
+				emails: ['quote@x.test'],
+				active: true,
+			},
 			{ id: ids['noemail@x.test'], userName: 'noemail@x.test', emails: [], active: true },
 			{ id: ids['c@x.test'], userName: 'c@x.test', emails: ['c@x.test'], active: false },
 		]);
@@ -166,7 +185,11 @@ describe('scimmy SCIM server', () => {
 	test('filter value with an escaped quote: scimmy refuses it (400 invalidFilter)', async () => {
 		const answer = await get(filterPath('userName eq "q\\"uote@x.test"'));
 		expect(answer.status).toBe(400);
-		expect(answer.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '400', scimType: 'invalidFilter' });
+		expect(answer.body).toMatchObject({
+			schemas: [ERROR_SCHEMA],
+			status: '400',
+			scimType: 'invalidFilter',
+		});
 		expect(String(answer.body.detail)).toContain('Unexpected token');
 	});
 
@@ -184,7 +207,10 @@ describe('scimmy SCIM server', () => {
 	test('pagination: count, startIndex, and a startIndex past the end gives the first page again', async () => {
 		const page = await get('/Users?count=2&startIndex=3');
 		expect(page.body).toMatchObject({ totalResults: 5, startIndex: 3, itemsPerPage: 2 });
-		expect(page.body.Resources?.map((u) => u.userName)).toEqual(['q"uote@x.test', 'noemail@x.test']);
+		expect(page.body.Resources?.map((u) => u.userName)).toEqual([
+			'q"uote@x.test',
+			'noemail@x.test',
+		]);
 		const none = await get('/Users?count=0');
 		expect(none.body).toMatchObject({ totalResults: 5, itemsPerPage: 0, Resources: [] });
 		const past = await get('/Users?count=2&startIndex=6');
@@ -242,7 +268,12 @@ describe('scimmy SCIM server', () => {
 			{ method: 'PATCH', id },
 		]);
 		// Bystanders untouched.
-		expect(state.users.filter((u) => u.id !== id).map((u) => u.active)).toEqual([true, true, true, false]);
+		expect(state.users.filter((u) => u.id !== id).map((u) => u.active)).toEqual([
+			true,
+			true,
+			true,
+			false,
+		]);
 	});
 
 	test('PATCH active=false (Okta/Entra value form), op case-insensitive, string "False" refused', async () => {
@@ -253,12 +284,18 @@ describe('scimmy SCIM server', () => {
 		expect((await get(`/Users/${id}`)).body.active).toBe(false);
 		const capitalised = await get(`/Users/${ids['a@x.test']}`, {
 			method: 'PATCH',
-			body: { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'active', value: false }] },
+			body: {
+				schemas: [PATCH_SCHEMA],
+				Operations: [{ op: 'Replace', path: 'active', value: false }],
+			},
 		});
 		expect(capitalised.status).toBe(200);
 		const stringBoolean = await get(`/Users/${ids['noemail@x.test']}`, {
 			method: 'PATCH',
-			body: { schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: 'False' }] },
+			body: {
+				schemas: [PATCH_SCHEMA],
+				Operations: [{ op: 'replace', path: 'active', value: 'False' }],
+			},
 		});
 		expect(stringBoolean.status).toBe(400);
 		expect(stringBoolean.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
@@ -307,13 +344,20 @@ describe('scimmy SCIM server', () => {
 	});
 
 	test('POST: 201 with a new id, 409 uniqueness for a taken userName', async () => {
-		const body = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'new@x.test' };
+		const body = {
+			schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+			userName: 'new@x.test',
+		};
 		const created = await get('/Users', { method: 'POST', body });
 		expect(created.status).toBe(201);
 		expect(created.body.id).toMatch(/^[0-9a-f-]{36}$/);
 		const taken = await get('/Users', { method: 'POST', body });
 		expect(taken.status).toBe(409);
-		expect(taken.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '409', scimType: 'uniqueness' });
+		expect(taken.body).toMatchObject({
+			schemas: [ERROR_SCHEMA],
+			status: '409',
+			scimType: 'uniqueness',
+		});
 		const state = await server.state();
 		expect(state.mutations.map((m) => [m.method, m.id])).toEqual([['POST', created.body.id]]);
 		expect(state.users).toHaveLength(6);
@@ -337,6 +381,208 @@ describe('scimmy SCIM server', () => {
 			headers: { authorization: `bearer ${server.token}` },
 		});
 		expect(lowercaseScheme.status).toBe(200);
+	});
+});
+
+/**
+ * Better Auth 1.7.5 + @better-auth/scim 1.7.5 (memory adapter), as measured by the tests below:
+ * - ids: 32-character random strings, not UUIDs. A user seeded without emails gets its userName
+ *   as its email (Better Auth needs one for the user it links).
+ * - ETag / versions: no ETag header, no meta.version, etag.supported false; If-Match ignored.
+ * - PATCH: 200 with the whole resource, also when nothing changed (never 204); both the path form
+ *   and the Okta/Entra value form work; the Entra string "True"/"False" for active is accepted;
+ *   `schemas` is required (400 invalidValue); a body whose content-type is neither
+ *   application/scim+json nor application/json is 415.
+ * - DELETE: 204, then 404. POST of a taken userName: 409 uniqueness.
+ * - Filters: only `<attribute> eq "<value>"` (userName, externalId, emails.value, …; names and `eq`
+ *   case-insensitive), values compared case-INSENSITIVELY for userName (as RFC 7643 says), `\"`
+ *   understood. Anything else is 400 invalidFilter: an unknown or unsupported attribute (`active`
+ *   too), a missing value, another operator, `emails[value eq …]`.
+ * - Lists: itemsPerPage is the number of Resources returned (not the page size asked for); a
+ *   startIndex past the end gives an empty page; count=0 gives totalResults only. No sort, no Bulk.
+ * - Errors: the RFC shape, status a string; 401 carries `WWW-Authenticate: Bearer realm="SCIM"`.
+ */
+describe('Better Auth SCIM server', () => {
+	let server: ScimServer;
+	let ids: Record<string, string>;
+	const get = (path: string, init?: Parameters<typeof call>[3]): Promise<Answer> =>
+		call(server.baseUrl, server.token, path, init);
+
+	beforeEach(async () => {
+		server = await startScimServer('betterAuth', { users: SEED });
+		const state = await server.state();
+		ids = Object.fromEntries(state.users.map((u) => [u.userName, u.id]));
+	});
+	afterEach(async () => {
+		await server.stop();
+	});
+
+	test('/__state holds the seed with ids, and no mutations', async () => {
+		const state = await server.state();
+		expect(state.mutations).toEqual([]);
+		expect(state.users).toEqual([
+			{
+				id: ids['a@x.test'],
+				userName: 'a@x.test',
+				emails: ['a@x.test'],
+				active: true,
+				externalId: 'ext-a',
+			},
+			{
+				id: ids['b@x.test'],
+				userName: 'b@x.test',
+				emails: ['b@x.test', 'b.alias@x.test'],
+				active: true,
+			},
+			{
+				id: ids['q"uote@x.test'],
+				userName: 'q"uote@x.test',
+				emails: ['quote@x.test'],
+				active: true,
+			},
+			{
+				id: ids['noemail@x.test'],
+				userName: 'noemail@x.test',
+				emails: ['noemail@x.test'],
+				active: true,
+			},
+			{ id: ids['c@x.test'], userName: 'c@x.test', emails: ['c@x.test'], active: false },
+		]);
+		for (const id of Object.values(ids)) expect(id).toMatch(/^[A-Za-z0-9]{32}$/);
+	});
+
+	test('filter userName eq: exactly one, case-insensitive, and an escaped quote works', async () => {
+		const answer = await get(filterPath('userName eq "a@x.test"'));
+		expect(answer.status).toBe(200);
+		expect(answer.headers.get('content-type')).toMatch(/^application\/scim\+json/);
+		expect(answer.body).toMatchObject({
+			schemas: [LIST_SCHEMA],
+			totalResults: 1,
+			startIndex: 1,
+			itemsPerPage: 1,
+		});
+		expect(answer.body.Resources).toHaveLength(1);
+		expect(answer.body.Resources?.[0]).toMatchObject({
+			id: ids['a@x.test'],
+			userName: 'a@x.test',
+			externalId: 'ext-a',
+			active: true,
+			meta: { resourceType: 'User', location: `${server.baseUrl}/Users/${ids['a@x.test']}` },
+		});
+		expect((await get(filterPath('USERNAME Eq "A@X.TEST"'))).body.totalResults).toBe(1);
+		const quoted = await get(filterPath('userName eq "q\\"uote@x.test"'));
+		expect(quoted.body.totalResults).toBe(1);
+		expect(quoted.body.Resources?.[0]?.id).toBe(ids['q"uote@x.test']);
+	});
+
+	test('filter emails.value eq; other filter forms are 400 invalidFilter', async () => {
+		const secondary = await get(filterPath('emails.value eq "b.alias@x.test"'));
+		expect(secondary.body.totalResults).toBe(1);
+		expect(secondary.body.Resources?.[0]?.id).toBe(ids['b@x.test']);
+		for (const filter of [
+			'nickNameX eq "x"',
+			'active eq false',
+			'userName eq',
+			'userName zz "x"',
+			'emails[value eq "c@x.test"]',
+		]) {
+			const answer = await get(filterPath(filter));
+			expect(answer.status).toBe(400);
+			expect(answer.body).toMatchObject({
+				schemas: [ERROR_SCHEMA],
+				status: '400',
+				scimType: 'invalidFilter',
+			});
+		}
+	});
+
+	test('pagination: itemsPerPage counts what came back; past the end is an empty page', async () => {
+		const page = await get('/Users?count=2&startIndex=3');
+		expect(page.body).toMatchObject({ totalResults: 5, startIndex: 3, itemsPerPage: 2 });
+		expect(page.body.Resources?.map((u) => u.userName)).toEqual([
+			'q"uote@x.test',
+			'noemail@x.test',
+		]);
+		const past = await get('/Users?count=2&startIndex=9');
+		expect(past.body).toMatchObject({
+			totalResults: 5,
+			startIndex: 9,
+			itemsPerPage: 0,
+			Resources: [],
+		});
+		expect((await get('/Users?count=0')).body).toMatchObject({ totalResults: 5, Resources: [] });
+	});
+
+	test('GET by id: no ETag, no meta.version; unknown id: 404 SCIM error', async () => {
+		const answer = await get(`/Users/${ids['b@x.test']}`);
+		expect(answer.status).toBe(200);
+		expect(answer.body).toMatchObject({ id: ids['b@x.test'], userName: 'b@x.test', active: true });
+		expect(answer.headers.get('etag')).toBeNull();
+		expect((answer.body.meta as Record<string, unknown>).version).toBeUndefined();
+		const missing = await get('/Users/nobody');
+		expect(missing.status).toBe(404);
+		expect(missing.body.schemas).toContain(ERROR_SCHEMA);
+		expect(missing.body.status).toBe('404');
+	});
+
+	test('PATCH active=false, both forms: 200 each time, one mutation per real change', async () => {
+		const a = ids['a@x.test'];
+		const b = ids['b@x.test'];
+		const first = await get(`/Users/${a}`, { method: 'PATCH', body: deactivate });
+		expect(first.status).toBe(200);
+		expect(first.body.active).toBe(false);
+		const again = await get(`/Users/${a}`, { method: 'PATCH', body: deactivate });
+		expect(again.status).toBe(200);
+		expect(again.body.active).toBe(false);
+		const valueForm = await get(`/Users/${b}`, { method: 'PATCH', body: deactivateValueForm });
+		expect(valueForm.status).toBe(200);
+		expect((await get(`/Users/${b}`)).body.active).toBe(false);
+		const state = await server.state();
+		expect(state.mutations.map((m) => [m.method, m.id])).toEqual([
+			['PATCH', a],
+			['PATCH', b],
+		]);
+		expect(state.users.map((u) => u.active)).toEqual([false, false, true, true, false]);
+	});
+
+	test('DELETE: 204, then 404; 401 with WWW-Authenticate', async () => {
+		const id = ids['c@x.test'];
+		const gone = await get(`/Users/${id}`, { method: 'DELETE' });
+		expect(gone.status).toBe(204);
+		expect(gone.text).toBe('');
+		expect((await get(`/Users/${id}`)).status).toBe(404);
+		expect((await get(`/Users/${id}`, { method: 'DELETE' })).status).toBe(404);
+		const state = await server.state();
+		expect(state.mutations).toEqual([{ method: 'DELETE', id, at: expect.any(Number) }]);
+		expect(state.users).toHaveLength(4);
+		const refused = await call(server.baseUrl, null, '/Users');
+		expect(refused.status).toBe(401);
+		expect(refused.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '401' });
+		expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="SCIM"');
+	});
+
+	test('behind the fault proxy: actThenReset deletes once though the client heard nothing', async () => {
+		const proxy = await startFaultProxy(server.baseUrl, [
+			{ method: 'DELETE', fault: { kind: 'actThenReset' }, times: 1 },
+		]);
+		try {
+			const id = ids['a@x.test'];
+			await expect(
+				call(proxy.url, server.token, `/Users/${id}`, { method: 'DELETE' }),
+			).rejects.toThrow();
+			expect(
+				(await call(proxy.url, server.token, `/Users/${id}`, { method: 'DELETE' })).status,
+			).toBe(404);
+			expect((await server.state()).mutations.map((m) => [m.method, m.id])).toEqual([
+				['DELETE', id],
+			]);
+			expect(proxy.log.map((e) => [e.fault, e.status])).toEqual([
+				['actThenReset', 204],
+				[undefined, 404],
+			]);
+		} finally {
+			await proxy.stop();
+		}
 	});
 });
 
@@ -375,12 +621,19 @@ describe('fault proxy', () => {
 		expect(proxied.headers.get('etag')).toMatch(/^W\//);
 		// The Host header is forwarded as the client sent it, so scimmy's locations name the proxy.
 		expect(proxied.body.meta).toMatchObject({ location: `${proxy.url}/Users/${ids['a@x.test']}` });
-		expect(proxy.log).toEqual([{ method: 'GET', path: `/scim/v2/Users/${ids['a@x.test']}`, status: 200 }]);
+		expect(proxy.log).toEqual([
+			{ method: 'GET', path: `/scim/v2/Users/${ids['a@x.test']}`, status: 200 },
+		]);
 	});
 
 	test('429 with Retry-After, once, then forwarded; rules taken in order', async () => {
 		proxy = await startFaultProxy(server.baseUrl, [
-			{ method: 'GET', pathIncludes: '/Users', fault: { kind: 'status', status: 429, retryAfter: '7' }, times: 1 },
+			{
+				method: 'GET',
+				pathIncludes: '/Users',
+				fault: { kind: 'status', status: 429, retryAfter: '7' },
+				times: 1,
+			},
 			{ method: 'GET', fault: { kind: 'status', status: 503, body: 'down for a bit' }, times: 1 },
 		]);
 		const throttled = await call(proxy.url, server.token, '/Users');
@@ -406,15 +659,21 @@ describe('fault proxy', () => {
 			{ method: 'DELETE', fault: { kind: 'status', status: 500 }, times: 1 },
 		]);
 		expect((await call(proxy.url, server.token, '/Users')).status).toBe(200);
-		const refused = await call(proxy.url, server.token, `/Users/${ids['a@x.test']}`, { method: 'DELETE' });
+		const refused = await call(proxy.url, server.token, `/Users/${ids['a@x.test']}`, {
+			method: 'DELETE',
+		});
 		expect(refused.status).toBe(500);
 		expect((await server.state()).mutations).toEqual([]);
 	});
 
 	test('reset: the client gets no answer and the server never saw the request', async () => {
-		proxy = await startFaultProxy(server.baseUrl, [{ method: 'DELETE', fault: { kind: 'reset' }, times: 1 }]);
+		proxy = await startFaultProxy(server.baseUrl, [
+			{ method: 'DELETE', fault: { kind: 'reset' }, times: 1 },
+		]);
 		const id = ids['a@x.test'];
-		await expect(call(proxy.url, server.token, `/Users/${id}`, { method: 'DELETE' })).rejects.toThrow();
+		await expect(
+			call(proxy.url, server.token, `/Users/${id}`, { method: 'DELETE' }),
+		).rejects.toThrow();
 		expect((await server.state()).mutations).toEqual([]);
 		const retried = await call(proxy.url, server.token, `/Users/${id}`, { method: 'DELETE' });
 		expect(retried.status).toBe(204);
@@ -440,22 +699,34 @@ describe('fault proxy', () => {
 			{ method: 'PATCH', path: `/scim/v2/Users/${id}`, fault: 'actThenReset', status: 200 },
 		]);
 		// The same PATCH again: 204, nothing changed, still exactly one mutation.
-		const retried = await call(proxy.url, server.token, `/Users/${id}`, { method: 'PATCH', body: deactivate });
+		const retried = await call(proxy.url, server.token, `/Users/${id}`, {
+			method: 'PATCH',
+			body: deactivate,
+		});
 		expect(retried.status).toBe(204);
 		expect((await server.state()).mutations).toHaveLength(1);
 	});
 
 	test('delayMs holds the request, then forwards it', async () => {
-		proxy = await startFaultProxy(server.baseUrl, [{ fault: { kind: 'delayMs', ms: 300 }, times: 1 }]);
+		proxy = await startFaultProxy(server.baseUrl, [
+			{ fault: { kind: 'delayMs', ms: 300 }, times: 1 },
+		]);
 		const started = Date.now();
 		const answer = await call(proxy.url, server.token, '/Users?count=1');
 		expect(answer.status).toBe(200);
 		expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-		expect(proxy.log).toEqual([{ method: 'GET', path: '/scim/v2/Users?count=1', fault: 'delayMs', status: 200 }]);
+		expect(proxy.log).toEqual([
+			{ method: 'GET', path: '/scim/v2/Users?count=1', fault: 'delayMs', status: 200 },
+		]);
 	});
 
 	test('forwards method, path, query, headers (If-Match, Authorization, Host) and body untouched', async () => {
-		const seen: Array<{ method?: string; url?: string; headers: IncomingHttpHeaders; body: string }> = [];
+		const seen: Array<{
+			method?: string;
+			url?: string;
+			headers: IncomingHttpHeaders;
+			body: string;
+		}> = [];
 		const echo = createServer((req, res) => {
 			let body = '';
 			req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -484,7 +755,11 @@ describe('fault proxy', () => {
 			expect(answer.headers.get('etag')).toBe('W/"v2"');
 			expect(await answer.text()).toBe('{"status":"412"}');
 			expect(seen).toHaveLength(1);
-			expect(seen[0]).toMatchObject({ method: 'PATCH', url: '/scim/v2/Users/u%201?attributes=active', body });
+			expect(seen[0]).toMatchObject({
+				method: 'PATCH',
+				url: '/scim/v2/Users/u%201?attributes=active',
+				body,
+			});
 			expect(seen[0].headers).toMatchObject({
 				authorization: 'Bearer t',
 				'if-match': 'W/"v1"',

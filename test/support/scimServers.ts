@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const SCRIPTS: Record<ScimServerKind, string> = {
@@ -70,18 +71,18 @@ export async function startScimServer(
 	kind: ScimServerKind,
 	options: { token?: string; users: SeedUser[] },
 ): Promise<ScimServer> {
+	if (kind === 'betterAuth' && !existsSync(join(__dirname, 'scim', 'node_modules', 'better-auth')))
+		throw new Error(
+			'Better Auth is not installed: run `npm ci --prefix test/support/scim` (scripts/deps.sh does)',
+		);
 	const token = options.token ?? `scim-${randomBytes(12).toString('hex')}`;
-	const child: ChildProcess = spawn(
-		process.execPath,
-		['--require', LOOPBACK_ONLY, SCRIPTS[kind]],
-		{
-			env: {
-				...process.env,
-				SCIM_SERVER_CONFIG: JSON.stringify({ token, users: options.users }),
-			},
-			stdio: ['ignore', 'pipe', 'pipe'],
+	const child: ChildProcess = spawn(process.execPath, ['--require', LOOPBACK_ONLY, SCRIPTS[kind]], {
+		env: {
+			...process.env,
+			SCIM_SERVER_CONFIG: JSON.stringify({ token, users: options.users }),
 		},
-	);
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	let stderr = '';
 	child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 	const exited = new Promise<void>((resolve) => {

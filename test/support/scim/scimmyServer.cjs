@@ -32,7 +32,8 @@ for (const seed of config.users ?? []) {
 	if (seed.externalId !== undefined) attributes.externalId = seed.externalId;
 	if (seed.emails !== undefined && seed.emails.length > 0) {
 		attributes.emails = seed.emails.map((value, index) =>
-			index === 0 ? { value, type: 'work', primary: true } : { value, type: 'work' },
+			// Secondary addresses carry no type: Better Auth refuses two emails of one type.
+			index === 0 ? { value, type: 'work', primary: true } : { value },
 		);
 	}
 	users.set(id, { attributes, created: now, lastModified: now });
