@@ -21,7 +21,8 @@
  * - Filters: attribute names and operators are case-insensitive (`USERNAME Eq "…"`), values are
  *   compared case-SENSITIVELY with `eq` (RFC 7643 makes userName caseExact=false, so
  *   `userName eq "A@X.TEST"` should find a@x.test; scimmy finds nobody). `emails.value eq` and
- *   `emails[value eq …]` both work. A `\"` inside a filter value is NOT understood: 400
+ *   `emails[value eq …]` both work — but scimmy's Filter#match throws (400) when any user lacks the
+ *   complex attribute named, so our egress matches one user at a time (scimmyServer.cjs). A `\"` inside a filter value is NOT understood: 400
  *   invalidFilter "Unexpected token …" (scimmy's lexer ends the string at the escaped quote), so a
  *   userName holding `"` cannot be looked up by filter. An attribute the schema does not know, or a
  *   comparison with its value missing (`userName eq`), is no error: 200 with totalResults 0.
