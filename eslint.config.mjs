@@ -67,6 +67,33 @@ export default [
 		},
 	},
 	{
+		// The SCIM server scripts are plain Node (no TypeScript: each runs as a child process, the Better
+		// Auth one as ESM). The shared config has no rules for .cjs/.mjs, so ESLint's core checks here.
+		files: ['test/support/scim/*.cjs', 'test/support/scim/*.mjs'],
+		languageOptions: {
+			globals: {
+				process: 'readonly',
+				require: 'readonly',
+				structuredClone: 'readonly',
+				Request: 'readonly',
+			},
+		},
+		rules: {
+			'no-undef': 'error',
+			'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+			'prefer-const': 'error',
+			eqeqeq: ['error', 'smart'],
+		},
+	},
+	{
+		files: ['test/support/scimServers.ts'],
+		rules: {
+			// The SCIM tests start real SCIM servers (test/support/scim/*) as Node child processes and
+			// stop them by PID; test-only, never shipped, a fixed script run by process.execPath.
+			'@n8n/community-nodes/no-dangerous-functions': 'off',
+		},
+	},
+	{
 		files: ['bench/**/*.ts'],
 		rules: {
 			// The benchmarks run n8n, npm and the engine in processes of their own, to measure each
