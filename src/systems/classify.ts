@@ -221,9 +221,5 @@ export function classifyLookup(
 	const { status } = response;
 	if (!system.lookup || status < 200 || status >= 300)
 		return classifyResponse(system, response, options);
-	const etag = response.headers.etag;
-	return system.lookup.read(
-		{ status, body: parseJson(response.body), ...(etag ? { etag } : {}) },
-		userValue,
-	);
+	return system.lookup.read({ status, body: parseJson(response.body) }, userValue);
 }

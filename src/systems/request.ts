@@ -149,7 +149,7 @@ export function buildChangeRequest(
 	if (!id.ok) return id;
 	values.userId = id.value;
 	const built = changeRequest(system, base, values);
-	if (built.ok && target.etag !== undefined) built.value.headers['if-match'] = target.etag;
+	if (built.ok && target.version !== undefined) built.value.headers['if-match'] = target.version;
 	return built;
 }
 

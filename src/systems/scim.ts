@@ -2,7 +2,7 @@
  * SCIM 2.0 (RFC 7643 / RFC 7644): the generic kind most large SaaS apps deprovision through.
  * *Deactivate* sends `PATCH /Users/{id}` with `active: false` (what Okta and Entra send); *Delete*
  * sends `DELETE /Users/{id}`. The user is given by SCIM id, or found by `userName` or email with a
- * filter first; the lookup's `ETag` (or `meta.version`) goes back as `If-Match` (RFC 7644 §3.14).
+ * filter first; the user's `meta.version` goes back as `If-Match` (RFC 7644 §3.14) when it has one.
  */
 import { z } from 'zod';
 import type { LookupSpec, SystemDefinition, Verdict } from './types';
@@ -81,7 +81,7 @@ function lookupSpec(name: string, options: ScimOptions): LookupSpec | undefined 
 	if (findBy === 'id' && action === 'delete') return undefined;
 	const what = findBy === 'id' ? 'SCIM id' : findBy === 'userName' ? 'userName' : 'email';
 	/** The one user the change acts on, or why there is none. */
-	const target = (found: ScimUser, httpStatus: number, etag: string | undefined): Verdict => {
+	const target = (found: ScimUser, httpStatus: number): Verdict => {
 		if (action === 'deactivate' && found.active === false)
 			return verdict(
 				'not_there',
@@ -89,10 +89,13 @@ function lookupSpec(name: string, options: ScimOptions): LookupSpec | undefined 
 				httpStatus,
 				`${name} says the user (${what} ${found.userName ?? found.id}) is already deactivated`,
 			);
-		const version = etag ?? found.meta?.version;
+		// The resource's version (RFC 7644 §3.14: `meta.version`, the same value as its ETag). Not a
+		// bare ETag header: scimmy sends Express's hash of the body there and keeps no versions
+		// (measured, test/sandbox/scimServers.test.ts) — a strict server would then refuse If-Match.
+		const version = found.meta?.version;
 		return {
 			...verdict('found', 'failed', httpStatus, `${name} found the user (SCIM id ${found.id})`),
-			target: { id: found.id, ...(version ? { etag: version } : {}) },
+			target: { id: found.id, ...(version ? { version } : {}) },
 		};
 	};
 	return {
@@ -101,7 +104,7 @@ function lookupSpec(name: string, options: ScimOptions): LookupSpec | undefined 
 			findBy === 'id'
 				? `/Users/${encodeURIComponent(value)}`
 				: `/Users?filter=${encodeURIComponent(scimFilter(findBy, value))}`,
-		read: ({ status, body, etag }, value) => {
+		read: ({ status, body }, value) => {
 			if (findBy === 'id') {
 				const parsed = user.safeParse(body);
 				if (!parsed.success)
@@ -111,7 +114,7 @@ function lookupSpec(name: string, options: ScimOptions): LookupSpec | undefined 
 						status,
 						`${name} answered ${status} to the user lookup without a SCIM User resource: nothing was changed`,
 					);
-				return target(parsed.data, status, etag);
+				return target(parsed.data, status);
 			}
 			const list = listResponse.safeParse(body);
 			if (!list.success)
@@ -147,7 +150,7 @@ function lookupSpec(name: string, options: ScimOptions): LookupSpec | undefined 
 					status,
 					`${name} has ${Math.max(hits.length, list.data.totalResults)} users with ${what} "${value}": ambiguous, nothing was changed; give the SCIM id instead`,
 				);
-			return target(hits[0], status, undefined);
+			return target(hits[0], status);
 		},
 	};
 }

@@ -46,8 +46,8 @@ export interface Verdict {
 /** A user a lookup found: the id the change request uses, and its version when the server gives one. */
 export interface LookupTarget {
 	id: string;
-	/** The `ETag` (or SCIM `meta.version`), sent back as `If-Match` so a concurrent change is not overwritten. */
-	etag?: string;
+	/** Its version (SCIM `meta.version`), sent back as `If-Match` so a concurrent change is not overwritten. */
+	version?: string;
 }
 
 /** "Status plus message pattern": how a system says the user is not there. A setting per system. */
@@ -120,7 +120,7 @@ export interface LookupSpec {
 	/** The user value goes into the URL path (find by id), not only into the query. */
 	valueInPath: boolean;
 	/** Reads a 2xx lookup answer; any other answer is classified like the change's (`rules`). */
-	read: (answer: { status: number; body: unknown; etag?: string }, userValue: string) => Verdict;
+	read: (answer: { status: number; body: unknown }, userValue: string) => Verdict;
 }
 
 /** A node setting a system's definition depends on (`configure`), shown in every node that uses it. */
