@@ -111,7 +111,9 @@ function credentialTest(system: SystemId) {
 	): Promise<INodeCredentialTestResult> {
 		const credentials = credential.data ?? {};
 		const registered = SYSTEMS[system];
-		const definition = registered.configure?.(credentials, {}) ?? registered;
+		const definition =
+			registered.configure?.({ ...credentials, ...registered.credential.probeOverrides }, {}) ??
+			registered;
 		const secrets = secretsOf(credentials);
 		try {
 			const auth = await authFor(this, definition, credentials);

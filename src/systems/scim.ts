@@ -202,6 +202,8 @@ export function scimSystem(
 		displayName,
 		credential: {
 			type: 'scimApi',
+			// The test reads GET /Users/{an id that cannot exist}, whatever the credential's action.
+			probeOverrides: { action: 'deactivate' },
 			// RFC 7644 §2: a bearer token; some apps want it under their own header name.
 			auth: (fields) =>
 				typeof fields.headerName === 'string' &&

@@ -106,6 +106,8 @@ export interface CredentialSpec {
 	 * accepts (ProductBridge checks its UUID shape before the key). Default: an id of the system's rule.
 	 */
 	probeUserId?: string;
+	/** Credential fields the test overrides so that its probe is a read (SCIM: Deactivate reads first). */
+	probeOverrides?: Readonly<Record<string, unknown>>;
 }
 
 /**

@@ -1,10 +1,11 @@
-/** The five credential types filled with the sandbox's demo credentials, for node tests. */
+/** Every credential type, the five seed ones filled with the sandbox's demo credentials, for node tests. */
 import type { ICredentialDataDecryptedObject, ICredentialType } from 'n8n-workflow';
 import { EjentoApi } from '../../credentials/EjentoApi.credentials';
 import { FlashbackApi } from '../../credentials/FlashbackApi.credentials';
 import { MudbaseApi } from '../../credentials/MudbaseApi.credentials';
 import { ProductAccessApi } from '../../credentials/ProductAccessApi.credentials';
 import { ProductBridgeApi } from '../../credentials/ProductBridgeApi.credentials';
+import { ScimApi } from '../../credentials/ScimApi.credentials';
 import { SEED_SYSTEM_IDS, type SeedSystemId } from '../../src/systems';
 import {
 	DEMO_CREDENTIALS,
@@ -19,6 +20,7 @@ export const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
 	ejentoApi: new EjentoApi(),
 	flashbackApi: new FlashbackApi(),
 	mudbaseApi: new MudbaseApi(),
+	scimApi: new ScimApi(),
 };
 
 export function sandboxCredentials(
