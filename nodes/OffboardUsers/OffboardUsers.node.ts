@@ -61,7 +61,7 @@ export class OffboardUsers implements INodeType {
 		version: 1,
 		subtitle: '={{$parameter["systems"].join(", ")}}',
 		description:
-			'Remove leavers or GDPR erasure subjects from Product Access, ProductBridge, Ejento, Flashback, Mudbase and SCIM 2.0 apps, within each rate limit, with an audit report',
+			'Remove leavers or GDPR erasure subjects from Product Access, ProductBridge, Ejento, Flashback, Mudbase, SCIM 2.0 apps and custom HTTP systems, within each rate limit, with an audit report',
 		defaults: { name: 'Offboard Users' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],

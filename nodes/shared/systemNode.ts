@@ -3,7 +3,12 @@
  * through the same run path (src/n8n/run.ts) and limit store as Offboard Users; usable as an AI
  * tool with a removal budget per credential.
  */
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import {
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+	NodeOperationError,
+} from 'n8n-workflow';
 import { LIMIT_STORE_PARAMETER } from './limitStore';
 import { RunRefusedError } from '../../src/engine/offboard';
 import type { InputRow } from '../../src/engine/rows';
@@ -143,7 +148,21 @@ export async function executeSystemNode(
 	this: IExecuteFunctions,
 	system: SystemId,
 ): Promise<INodeExecutionData[][]> {
-	const definition = SYSTEMS[system];
+	const registered = SYSTEMS[system];
+	const settings = readSystemSettings(this, system, (key) => key);
+	// Scope fields the settings define (a Custom HTTP path's {teamId}) have no parameter of their
+	// own: each item's field of that name holds the value.
+	let definition = registered;
+	try {
+		definition = registered.configure?.({}, settings) ?? registered;
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), (error as Error).message);
+	}
+	const ownParameter = new Set(registered.scopeFields.map((f) => f.key));
+	const scopeValue = (key: string, index: number): unknown =>
+		ownParameter.has(key)
+			? this.getNodeParameter(key, index)
+			: this.getInputData()[index]?.json[key];
 	const options = this.getNodeParameter('options', 0, {}) as {
 		dryRun?: boolean;
 		toolBudgetPerHour?: number;
@@ -158,7 +177,7 @@ export async function executeSystemNode(
 					...(options.allowUnsafePathCharacters
 						? { request: { allowUnsafePathCharacters: true } }
 						: {}),
-					options: readSystemSettings(this, system, (key) => key),
+					options: settings,
 				},
 				// One id per parameter, never a list: an AI tool's budget counts pairs.
 				scopes: Object.fromEntries(definition.scopeFields.map((f) => [f.key, { given: true }])),
@@ -174,7 +193,7 @@ export async function executeSystemNode(
 						[system]: {
 							userId: this.getNodeParameter('userId', index),
 							scopes: Object.fromEntries(
-								definition.scopeFields.map((f) => [f.key, this.getNodeParameter(f.key, index)]),
+								definition.scopeFields.map((f) => [f.key, scopeValue(f.key, index)]),
 							),
 						},
 					},

@@ -26,8 +26,23 @@ export function placeCredential(
 				body: { ...body, [auth.field]: String(credentials[auth.valueField] ?? '') },
 			};
 		}
+		case 'basic':
+			headers.Authorization = basicAuthorization(credentials, auth.userField, auth.passwordField);
+			return { ...requestOptions, headers };
+		case 'none':
+			return requestOptions;
 		case 'jwtLogin':
 			headers.Authorization = `Bearer ${String(credentials.sessionToken ?? '')}`;
 			return { ...requestOptions, headers };
 	}
+}
+
+/** `Basic base64(user:password)` (RFC 7617), UTF-8. */
+export function basicAuthorization(
+	credentials: Readonly<Record<string, unknown>>,
+	userField: string,
+	passwordField: string,
+): string {
+	const pair = `${String(credentials[userField] ?? '')}:${String(credentials[passwordField] ?? '')}`;
+	return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
 }

@@ -17,6 +17,7 @@ import { vendorMessage } from '../systems/classify';
 import { buildRemovalRequest } from '../systems/request';
 import { SYSTEM_IDS, SYSTEMS } from '../systems';
 import type { SystemDefinition, SystemId } from '../systems/types';
+import { basicAuthorization } from './credentialAuth';
 import { secretsOf } from './systems';
 
 /** Ids no system can have: the request is well-formed, the answer at best "not there". */
@@ -69,6 +70,13 @@ async function authFor(
 		return { headers: { [auth.name]: String(credentials[auth.valueField] ?? '') } };
 	if (auth.kind === 'bearer')
 		return { headers: { Authorization: `Bearer ${String(credentials[auth.tokenField] ?? '')}` } };
+	if (auth.kind === 'basic')
+		return {
+			headers: {
+				Authorization: basicAuthorization(credentials, auth.userField, auth.passwordField),
+			},
+		};
+	if (auth.kind === 'none') return { headers: {} };
 	if (credentials.mode === 'token') {
 		const token = String(credentials.token ?? '');
 		const exp = decodeJwtClaims(token)?.exp;

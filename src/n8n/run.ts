@@ -128,7 +128,14 @@ export async function runNode(
 			plans.push({
 				system: resolved.runtime.system,
 				baseUrl: resolved.baseUrl,
-				scopes,
+				// A scope the node's settings define (a Custom HTTP path's {teamId}) and the node has
+				// no parameter for: the row field of that name, one id.
+				scopes: {
+					...Object.fromEntries(
+						resolved.runtime.system.scopeFields.map((f) => [f.key, { field: f.key, single: true }]),
+					),
+					...scopes,
+				},
 				ownAccountIds: resolved.ownAccountIds,
 				...(resolved.runtime.request ? { request: resolved.runtime.request } : {}),
 			});

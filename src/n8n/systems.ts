@@ -11,6 +11,7 @@ import type { SystemRuntime } from '../engine/run';
 import { decodeJwtClaims } from '../auth/jwt';
 import { SYSTEM_IDS, SYSTEMS } from '../systems';
 import type { SystemDefinition, SystemId } from '../systems/types';
+import { basicAuthorization } from './credentialAuth';
 import { createN8nTransport } from './transport';
 
 /** Each system's n8n credential type, from its definition. */
@@ -22,9 +23,13 @@ export const CREDENTIAL_TYPES = Object.fromEntries(
 const SECRET_FIELDS = ['token', 'apiKey', 'password', 'sessionToken'] as const;
 
 export function secretsOf(credentials: ICredentialDataDecryptedObject): string[] {
-	return SECRET_FIELDS.map((field) => credentials[field]).filter(
+	const secrets = SECRET_FIELDS.map((field) => credentials[field]).filter(
 		(value): value is string => typeof value === 'string' && value !== '',
 	);
+	// HTTP Basic: the encoded pair is a secret of its own (an echoing server sends it back whole).
+	if (typeof credentials.username === 'string' && typeof credentials.password === 'string')
+		secrets.push(basicAuthorization(credentials, 'username', 'password').slice('Basic '.length));
+	return secrets;
 }
 
 /** Where the credential sits in a request, to show it as [redacted] in a dry run. */
@@ -35,6 +40,7 @@ export function placementOf(
 	const auth = definition.credential.auth(credentials);
 	if (auth.kind === 'bodyField') return { bodyField: auth.field };
 	if (auth.kind === 'header') return { header: auth.name };
+	if (auth.kind === 'none') return {};
 	return { header: 'Authorization' };
 }
 

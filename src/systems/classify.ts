@@ -116,6 +116,16 @@ export function classifyResponse(
 		...(detail ? { detail } : {}),
 	});
 
+	if (
+		status >= 200 &&
+		status < 300 &&
+		system.successStatuses &&
+		!system.successStatuses.includes(status)
+	)
+		return verdict(
+			'malformed_success',
+			`${name} answered ${status}, which is not one of its success statuses (${system.successStatuses.join(', ')}), so the removal is uncertain`,
+		);
 	if (status === 204 && system.noContentIsSuccess) {
 		return verdict(
 			'removed',

@@ -7,10 +7,11 @@ import { flashback } from './flashback';
 import { mudbase } from './mudbase';
 import { productAccess } from './productAccess';
 import { productBridge } from './productBridge';
+import { custom } from './custom';
 import { scim } from './scim';
 import type { SystemDefinition } from './types';
 
-/** The five seed systems (emulated in `sandbox/`), then the generic SCIM 2.0 kind. */
+/** The five seed systems (emulated in `sandbox/`), then the generic kinds: SCIM 2.0, Custom HTTP. */
 export const SYSTEM_IDS = [
 	'productAccess',
 	'productBridge',
@@ -18,6 +19,7 @@ export const SYSTEM_IDS = [
 	'flashback',
 	'mudbase',
 	'scim',
+	'custom',
 ] as const;
 
 export type SystemId = (typeof SYSTEM_IDS)[number];
@@ -40,6 +42,7 @@ export const SYSTEMS: Readonly<Record<SystemId, SystemDefinition>> = {
 	flashback,
 	mudbase,
 	scim,
+	custom,
 };
 
 export { buildRemovalRequest, normalizeBaseUrl } from './request';

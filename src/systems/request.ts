@@ -125,7 +125,10 @@ function changeRequest(
 	if (!shape.ok) return shape;
 
 	const request: RemovalRequest = { method: system.method, url, headers: { ...system.headers } };
-	if (system.body) request.body = system.body(values.userId);
+	if (system.body) {
+		const { userId, ...scope } = values;
+		request.body = system.body(userId, scope);
+	}
 	return { ok: true, value: request };
 }
 

@@ -93,8 +93,12 @@ export type CredentialAuth =
 	| { kind: 'bearer'; tokenField: string }
 	| { kind: 'header'; name: string; valueField: string }
 	| { kind: 'bodyField'; field: string; valueField: string }
+	/** HTTP Basic (RFC 7617): `Authorization: Basic base64(user:password)`. */
+	| { kind: 'basic'; userField: string; passwordField: string }
 	/** A JWT as Bearer, from a login (refreshed on a 401) or pasted: `jwtLoginRequest`'s fields. */
-	| { kind: 'jwtLogin' };
+	| { kind: 'jwtLogin' }
+	/** Nothing (an API behind a private network or a gateway that adds it). */
+	| { kind: 'none' };
 
 export interface CredentialSpec {
 	/** The n8n credential type's name, e.g. `flashbackApi`. */
@@ -166,9 +170,11 @@ export interface SystemDefinition {
 	/** Path below the base URL; `{key}` is a scope field or `userId`, each percent-encoded. */
 	path: string;
 	/** JSON body, for systems that take the user id in the body. */
-	body?: (userId: string) => Record<string, unknown>;
+	body?: (userId: string, scope: Readonly<Record<string, string>>) => Record<string, unknown>;
 	/** The documented 2xx body: anything else is `malformed_success`. */
 	success: ZodType;
+	/** The 2xx statuses that can confirm a removal (Custom HTTP); absent: any 2xx. */
+	successStatuses?: readonly number[];
 	/** A 204 No Content is the documented success too (SCIM PATCH and DELETE, RFC 7644 §3.5.2, §3.6). */
 	noContentIsSuccess?: true;
 	successDetail?: (body: unknown) => Record<string, string | null>;

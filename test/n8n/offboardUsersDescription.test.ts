@@ -33,7 +33,7 @@ describe('Offboard Users description', () => {
 		]);
 	});
 
-	it('names each credential after its system, so six selectors can be told apart', () => {
+	it('names each credential after its system, so seven selectors can be told apart', () => {
 		expect(
 			description.credentials
 				?.filter((c) => c.name !== 'sharedLimitsRedisApi')
@@ -45,6 +45,7 @@ describe('Offboard Users description', () => {
 			'Flashback Credential',
 			'Mudbase Credential',
 			'SCIM Credential',
+			'Custom HTTP Credential',
 		]);
 	});
 

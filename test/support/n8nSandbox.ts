@@ -5,6 +5,7 @@ import { FlashbackApi } from '../../credentials/FlashbackApi.credentials';
 import { MudbaseApi } from '../../credentials/MudbaseApi.credentials';
 import { ProductAccessApi } from '../../credentials/ProductAccessApi.credentials';
 import { ProductBridgeApi } from '../../credentials/ProductBridgeApi.credentials';
+import { CustomHttpApi } from '../../credentials/CustomHttpApi.credentials';
 import { ScimApi } from '../../credentials/ScimApi.credentials';
 import { SEED_SYSTEM_IDS, type SeedSystemId } from '../../src/systems';
 import {
@@ -21,6 +22,7 @@ export const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
 	flashbackApi: new FlashbackApi(),
 	mudbaseApi: new MudbaseApi(),
 	scimApi: new ScimApi(),
+	customHttpApi: new CustomHttpApi(),
 };
 
 export function sandboxCredentials(
