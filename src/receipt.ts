@@ -5,9 +5,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { DateTime } from 'luxon';
-import type { OutcomeStatus, PairOutcome } from './engine/outcome';
+import type { OutcomeStatus, ReportedOutcome } from './engine/outcome';
+import { type NameOf, type NamedSystem, namedSystemOrder, registryName } from './engine/report';
 import { whatToCheck } from './engine/scopeEvidence';
-import { SYSTEM_IDS, SYSTEMS } from './systems';
+import { SYSTEMS } from './systems';
 import type { SystemId } from './systems/types';
 
 export type SystemReceiptStatus =
@@ -53,7 +54,9 @@ export interface ReceiptInput {
 	requestId: string;
 	receivedAt: Date;
 	completedAt: Date;
-	outcomes: readonly PairOutcome[];
+	outcomes: readonly ReportedOutcome[];
+	/** An outcome's system name (a SCIM app's "Slack"): one receipt entry per system id and name. */
+	nameOf?: NameOf;
 	email?: string;
 	/** Installation key for `subjectHmac`; without one the receipt carries no subject identifier. */
 	hmacKey?: string;
@@ -98,14 +101,17 @@ function unfinished(system: SystemReceipt): string {
 }
 
 export function buildReceipt(input: ReceiptInput): GdprReceipt {
-	const bySystem = new Map<SystemId, PairOutcome[]>();
+	const nameOf = input.nameOf ?? registryName;
+	const bySystem = new Map<string, NamedSystem & { outcomes: ReportedOutcome[] }>();
 	for (const outcome of input.outcomes) {
-		const list = bySystem.get(outcome.system) ?? [];
-		list.push(outcome);
-		bySystem.set(outcome.system, list);
+		const name = nameOf(outcome);
+		const key = `${outcome.system}\u0000${name}`;
+		const entry = bySystem.get(key) ?? { system: outcome.system, name, outcomes: [] };
+		entry.outcomes.push(outcome);
+		bySystem.set(key, entry);
 	}
-	const inOrder = [...bySystem].sort(([a], [b]) => SYSTEM_IDS.indexOf(a) - SYSTEM_IDS.indexOf(b));
-	const systems: SystemReceipt[] = inOrder.map(([system, outcomes]) => {
+	const inOrder = [...bySystem.values()].sort(namedSystemOrder);
+	const systems: SystemReceipt[] = inOrder.map(({ system, name, outcomes }) => {
 		const counts: Record<OutcomeStatus, number> = {
 			removed: 0,
 			not_found: 0,
@@ -123,7 +129,7 @@ export function buildReceipt(input: ReceiptInput): GdprReceipt {
 		];
 		return {
 			system,
-			name: SYSTEMS[system].displayName,
+			name,
 			status: systemStatus(counts, unconfirmed),
 			counts,
 			failures: reasons('failed'),

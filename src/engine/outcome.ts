@@ -1,7 +1,15 @@
 /** The one outcome type: exactly one per (row, system, scope) pair (DESIGN §4 "Outcome"). */
 import type { SystemId, VerdictKind } from '../systems/types';
 
-export type OutcomeStatus = 'removed' | 'not_found' | 'would_remove' | 'skipped' | 'failed';
+export const OUTCOME_STATUSES = [
+	'removed',
+	'not_found',
+	'would_remove',
+	'skipped',
+	'failed',
+] as const;
+
+export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 
 /** Why a pair ended as it did, beyond the vendor's own answers. */
 export type OutcomeKind =
@@ -57,6 +65,12 @@ export interface PairOutcome {
 	/** Dry run: the exact request that would be sent, credentials shown as [redacted]. */
 	request?: PlannedRequest;
 }
+
+/**
+ * What a report or a receipt reads of an outcome: all of it but the run's own bookkeeping, so that
+ * outcomes read back from n8n items (the Offboarding Report node) are reported the same way.
+ */
+export type ReportedOutcome = Omit<PairOutcome, 'pairId' | 'kind'>;
 
 export interface PlannedRequest {
 	method: string;

@@ -6,20 +6,13 @@
 import Papa from 'papaparse';
 import { SYSTEMS, SYSTEM_IDS } from '../systems';
 import type { SystemId } from '../systems/types';
-import type { OutcomeStatus, PairOutcome } from './outcome';
+import { OUTCOME_STATUSES as STATUSES, type OutcomeStatus, type ReportedOutcome } from './outcome';
 import type { ReportPairRow } from './rows';
 import { scopeDescription, wrongScopeExplanation } from './scopeEvidence';
 
 export const REPORT_MARKER = 'n8n-offboarding-report';
 export const REPORT_VERSION = 'v1';
 
-const STATUSES: readonly OutcomeStatus[] = [
-	'removed',
-	'not_found',
-	'would_remove',
-	'skipped',
-	'failed',
-];
 /** Every scope field of the five systems, one column each. */
 const SCOPE_COLUMNS = [
 	...new Set(SYSTEM_IDS.flatMap((id) => SYSTEMS[id].scopeFields.map((f) => f.key))),
@@ -45,6 +38,38 @@ export const REPORT_COLUMNS = [
 ] as const;
 
 /**
+ * The app's own name (a SCIM app's "Slack"), last: written only in a report that has a system named
+ * other than its registry name, so a seed-systems report stays as it always was. Read back by
+ * name, so older reports (without it) read as before.
+ */
+export const SYSTEM_NAME_COLUMN = 'system_name';
+
+/** The name an outcome's system goes by: the app's own (a SCIM app's "Slack") or the registry's. */
+export type NameOf = (outcome: ReportedOutcome) => string;
+
+/** The registry's name: what every seed system is called. */
+export const registryName: NameOf = (outcome) => SYSTEMS[outcome.system].displayName;
+
+/** One system as the report and the receipt count it: its id and its name (two SCIM apps apart). */
+export interface NamedSystem {
+	system: SystemId;
+	name: string;
+}
+
+/** The registry's order, then by name: a stable order whatever order the outcomes came in. */
+export function namedSystemOrder(a: NamedSystem, b: NamedSystem): number {
+	return (
+		SYSTEM_IDS.indexOf(a.system) - SYSTEM_IDS.indexOf(b.system) ||
+		(a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+	);
+}
+
+/** A named system's key in `totals()`: its id, or `id:name` when it is named other than the registry. */
+export function totalsKey({ system, name }: NamedSystem): string {
+	return name === SYSTEMS[system].displayName ? system : `${system}:${name}`;
+}
+
+/**
  * Cells papaparse escapes with a leading `'` so a spreadsheet does not run them: those starting
  * with = + - @ TAB CR — and those starting with `'`s before one of these, so that reading back can
  * strip exactly one `'` and never mistake an id that really starts with `'` for an escaped one.
@@ -52,57 +77,66 @@ export const REPORT_COLUMNS = [
 const FORMULA = /^'*[=+\-@\t\r]/;
 const ESCAPED = /^'(?='*[=+\-@\t\r])/;
 
-export type Totals = Record<SystemId, Record<OutcomeStatus, number>>;
+/** Per named system (`totalsKey`): the seed systems by id, a named SCIM app as `scim:Slack`. */
+export type Totals = Record<string, Record<OutcomeStatus, number>>;
 
 /** Scopes named in an "unconfirmed" warning, at most. */
 const NAMED_SCOPES = 5;
 
-export class ReportBuilder {
-	private readonly counts = new Map<SystemId, Record<OutcomeStatus, number>>();
-	/** Per system: unconfirmed "not found" answers and the scopes they were in. */
-	private readonly unconfirmed = new Map<SystemId, { count: number; scopes: Set<string> }>();
+interface SystemCounts extends NamedSystem {
+	counts: Record<OutcomeStatus, number>;
+	/** Unconfirmed "not found" answers and the scopes they were in. */
+	unconfirmed?: { count: number; scopes: Set<string> };
+}
 
-	add(outcome: PairOutcome): void {
+export class ReportBuilder {
+	/** Per system id + name. */
+	private readonly systems = new Map<string, SystemCounts>();
+
+	/** Counts `outcome` under its system's id and `name` (the registry's unless given). */
+	add(outcome: ReportedOutcome, name: string = registryName(outcome)): void {
+		const key = `${outcome.system}\u0000${name}`;
+		let entry = this.systems.get(key);
+		if (!entry) {
+			entry = {
+				system: outcome.system,
+				name,
+				counts: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>,
+			};
+			this.systems.set(key, entry);
+		}
 		if (outcome.scopeUnconfirmed) {
-			const entry = this.unconfirmed.get(outcome.system) ?? { count: 0, scopes: new Set() };
-			entry.count++;
-			if (entry.scopes.size < NAMED_SCOPES)
-				entry.scopes.add(scopeDescription(SYSTEMS[outcome.system], outcome.scope));
-			this.unconfirmed.set(outcome.system, entry);
+			entry.unconfirmed ??= { count: 0, scopes: new Set() };
+			entry.unconfirmed.count++;
+			if (entry.unconfirmed.scopes.size < NAMED_SCOPES)
+				entry.unconfirmed.scopes.add(scopeDescription(SYSTEMS[outcome.system], outcome.scope));
 		}
-		let counts = this.counts.get(outcome.system);
-		if (!counts) {
-			counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>;
-			this.counts.set(outcome.system, counts);
-		}
-		counts[outcome.status]++;
+		entry.counts[outcome.status]++;
 	}
 
 	/** The systems that had pairs in this run, in the systems' order (not in finishing order). */
-	private ordered(): Array<[SystemId, Record<OutcomeStatus, number>]> {
-		return [...this.counts].sort(([a], [b]) => SYSTEM_IDS.indexOf(a) - SYSTEM_IDS.indexOf(b));
+	private ordered(): SystemCounts[] {
+		return [...this.systems.values()].sort(namedSystemOrder);
 	}
 
 	/** Per system that had pairs in this run. */
 	totals(): Partial<Totals> {
-		return Object.fromEntries(this.ordered());
+		return Object.fromEntries(this.ordered().map((entry) => [totalsKey(entry), entry.counts]));
 	}
 
 	/** "Check base URL and scope ids" when every pair of a system came back not_found. */
 	warnings(): string[] {
 		const out: string[] = [];
-		for (const [system, counts] of this.ordered()) {
+		for (const { system, name, counts, unconfirmed } of this.ordered()) {
 			const total = STATUSES.reduce((n, s) => n + counts[s], 0);
 			if (total > 0 && counts.not_found === total) {
 				out.push(
-					`${SYSTEMS[system].displayName}: all ${total} users were not found. Check the base URL and scope ids before reading this as done: a typo looks exactly like this.`,
+					`${name}: all ${total} users were not found. Check the base URL and scope ids before reading this as done: a typo looks exactly like this.`,
 				);
 			}
-			const unconfirmed = this.unconfirmed.get(system);
 			if (unconfirmed) {
-				const definition = SYSTEMS[system];
 				out.push(
-					`${definition.displayName}: ${unconfirmed.count} "not found" ${unconfirmed.count === 1 ? 'answer is' : 'answers are'} unconfirmed: ${wrongScopeExplanation(definition)}. Check ${[...unconfirmed.scopes].join(', ')}: until a removal there succeeds, "not found" there may mean a wrong id.`,
+					`${name}: ${unconfirmed.count} "not found" ${unconfirmed.count === 1 ? 'answer is' : 'answers are'} unconfirmed: ${wrongScopeExplanation(SYSTEMS[system])}. Check ${[...unconfirmed.scopes].join(', ')}: until a removal there succeeds, "not found" there may mean a wrong id.`,
 				);
 			}
 		}
@@ -110,7 +144,7 @@ export class ReportBuilder {
 	}
 }
 
-function cells(outcome: PairOutcome): string[] {
+function cells(outcome: ReportedOutcome): string[] {
 	const request = outcome.request
 		? `${outcome.request.method} ${outcome.request.url}${outcome.request.body ? ` ${JSON.stringify(outcome.request.body)}` : ''}`
 		: '';
@@ -140,12 +174,28 @@ function cells(outcome: PairOutcome): string[] {
 
 const UNPARSE = { escapeFormulae: FORMULA, newline: '\r\n', quotes: false } as const;
 
-export function reportHeaderLine(): string {
-	return `${Papa.unparse([REPORT_COLUMNS as unknown as string[]], UNPARSE)}\r\n`;
+/** The header; with `withSystemName`, the `system_name` column last (see SYSTEM_NAME_COLUMN). */
+export function reportHeaderLine(withSystemName = false): string {
+	const columns: string[] = [...REPORT_COLUMNS, ...(withSystemName ? [SYSTEM_NAME_COLUMN] : [])];
+	return `${Papa.unparse([columns], UNPARSE)}\r\n`;
 }
 
-export function reportLine(outcome: PairOutcome): string {
+export function reportLine(outcome: ReportedOutcome): string {
 	return `${Papa.unparse([cells(outcome)], UNPARSE)}\r\n`;
+}
+
+/** One outcome's line in a report whose header has the `system_name` column. */
+export function namedReportLine(outcome: ReportedOutcome, systemName: string): string {
+	return `${Papa.unparse([[...cells(outcome), systemName]], UNPARSE)}\r\n`;
+}
+
+/**
+ * Does a report over these systems need the `system_name` column: is one of them named other than
+ * its registry name (a SCIM app called "Slack")?
+ */
+export function needsSystemName(systems: Iterable<NamedSystem>): boolean {
+	for (const { system, name } of systems) if (name !== SYSTEMS[system].displayName) return true;
+	return false;
 }
 
 /** Is this CSV header one of our reports? */

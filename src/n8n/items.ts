@@ -7,13 +7,17 @@ import {
 	NodeApiError,
 } from 'n8n-workflow';
 import type { PairOutcome } from '../engine/outcome';
-import { SYSTEMS } from '../systems';
 
-export function outcomeJson(outcome: PairOutcome): IDataObject {
+/**
+ * An outcome as an item. `systemName` is the name the node's system went by (a SCIM app's "Slack",
+ * a seed system's display name), so that the Offboarding Report node can keep two apps apart.
+ */
+export function outcomeJson(outcome: PairOutcome, systemName: string): IDataObject {
 	const json: IDataObject = {
 		row: outcome.row,
 		email: outcome.email ?? null,
 		system: outcome.system,
+		systemName,
 		scope: { ...outcome.scope },
 		userId: outcome.userId,
 		status: outcome.status,
@@ -31,14 +35,14 @@ export function outcomeJson(outcome: PairOutcome): IDataObject {
 }
 
 /** A failure that names its row, user and system on its own: n8n 2.40 keeps only this message. */
-export function failureMessage(outcome: PairOutcome): string {
+export function failureMessage(outcome: PairOutcome, systemName: string): string {
 	const who = [outcome.email, outcome.userId]
 		.filter((v) => v !== undefined && v !== '')
 		.join(' / ');
 	const scope = Object.values(outcome.scope).join(' / ');
 	// A planning reason starts with "row N: " itself; the message already begins with the row.
 	const reason = outcome.reason.replace(new RegExp(`^row ${outcome.row}: `), '');
-	return `Row ${outcome.row}${who ? ` (${who})` : ''}, ${SYSTEMS[outcome.system].displayName}${scope ? ` ${scope}` : ''}: ${reason}`;
+	return `Row ${outcome.row}${who ? ` (${who})` : ''}, ${systemName}${scope ? ` ${scope}` : ''}: ${reason}`;
 }
 
 /**
@@ -51,12 +55,16 @@ export function failureMessage(outcome: PairOutcome): string {
 export function outcomeItem(
 	context: IExecuteFunctions,
 	outcome: PairOutcome,
+	systemName: string,
 	itemIndex: number,
 	routeToErrorOutput: boolean,
 ): INodeExecutionData {
-	const item: INodeExecutionData = { json: outcomeJson(outcome), pairedItem: { item: itemIndex } };
+	const item: INodeExecutionData = {
+		json: outcomeJson(outcome, systemName),
+		pairedItem: { item: itemIndex },
+	};
 	if (outcome.status === 'failed' && routeToErrorOutput) {
-		const message = failureMessage(outcome);
+		const message = failureMessage(outcome, systemName);
 		item.error = new NodeApiError(context.getNode(), { message } as JsonObject, {
 			itemIndex,
 			message,

@@ -24,6 +24,7 @@ import type { LimitStore } from '../engine/limits/store';
 import type { ScopeSource, SystemPlan } from '../engine/plan';
 import type { InputRow } from '../engine/rows';
 import type { SystemRuntime } from '../engine/run';
+import { SYSTEMS } from '../systems';
 import type { SystemId } from '../systems/types';
 import { type ChosenStore, chooseLimitStore } from './limitStore';
 import { OUTPUTS, type OutputMode } from './outputs';
@@ -171,9 +172,17 @@ export async function runNode(
 		);
 	}
 	const fromFile = 'csvBinaryProperty' in config.input;
+	// The name each system goes by in this node: its configured definition's (a SCIM app's own).
+	const systems = config.systems.map(({ system }) => ({
+		system,
+		name: runtimes[system]?.system.displayName ?? SYSTEMS[system].displayName,
+	}));
+	const names = new Map(systems.map(({ system, name }) => [system, name]));
 	return await OUTPUTS[config.output]({
 		context,
 		run,
+		nameOf: (outcome) => names.get(outcome.system) ?? SYSTEMS[outcome.system].displayName,
+		systems,
 		itemCount: items.length,
 		itemOf: (outcome) => (fromFile ? 0 : outcome.row - 1),
 		routeErrors: context.getNode().onError === 'continueErrorOutput',

@@ -66,7 +66,7 @@ describe('package.json "n8n" section', () => {
 					true,
 				]);
 		// Every removal node offers it, only when Shared Limits is "Redis Credential"; the signature
-		// check has no limits to share.
+		// check and the report have no limits to share.
 		expect(
 			nodeFiles.map((file) => [
 				file,
@@ -77,7 +77,9 @@ describe('package.json "n8n" section', () => {
 		).toEqual(
 			nodeFiles.map((file) => [
 				file,
-				file.startsWith('VerifyWebhookSignature') ? null : { hide: { limitStore: ['auto'] } },
+				file.startsWith('VerifyWebhookSignature') || file.startsWith('OffboardingReport')
+					? null
+					: { hide: { limitStore: ['auto'] } },
 			]),
 		);
 	});

@@ -1,0 +1,82 @@
+/** Two apps of one system kind (two SCIM apps) stay apart in the report and the receipt. */
+import type { ReportedOutcome } from '../../src/engine/outcome';
+import {
+	namedReportLine,
+	ReportBuilder,
+	reportHeaderLine,
+	reportLine,
+	SYSTEM_NAME_COLUMN,
+} from '../../src/engine/report';
+import { outcomeJson } from '../../src/n8n/items';
+import { readOutcomeItem } from '../../src/n8n/outcomeItems';
+import { buildReceipt } from '../../src/receipt';
+
+function scim(overrides: Partial<ReportedOutcome>): ReportedOutcome {
+	return {
+		row: 1,
+		email: 'ann@example.com',
+		system: 'scim',
+		scope: {},
+		userId: 'ann@example.com',
+		status: 'not_found',
+		attempts: 1,
+		durationMs: 3,
+		reason: 'not there',
+		...overrides,
+	};
+}
+
+const [slack, zoom] = [scim({ status: 'removed' }), scim({ status: 'not_found' })];
+const names = new Map([
+	[slack, 'Slack'],
+	[zoom, 'Zoom'],
+]);
+const STATUSES = { removed: 0, not_found: 0, would_remove: 0, skipped: 0, failed: 0 };
+
+describe('systems named by their app', () => {
+	it('counts two SCIM apps apart, keyed scim:<name>, in name order', () => {
+		const report = new ReportBuilder();
+		report.add(zoom, 'Zoom');
+		report.add(slack, 'Slack');
+		expect(report.totals()).toEqual({
+			'scim:Slack': { ...STATUSES, removed: 1 },
+			'scim:Zoom': { ...STATUSES, not_found: 1 },
+		});
+		expect(Object.keys(report.totals())).toEqual(['scim:Slack', 'scim:Zoom']);
+		expect(report.warnings()).toEqual([
+			'Zoom: all 1 users were not found. Check the base URL and scope ids before reading this as done: a typo looks exactly like this.',
+		]);
+	});
+
+	it('gives each SCIM app its own receipt entry', () => {
+		const receipt = buildReceipt({
+			requestId: 'r',
+			receivedAt: new Date('2026-01-01T00:00:00Z'),
+			completedAt: new Date('2026-01-01T00:00:00Z'),
+			outcomes: [zoom, slack],
+			nameOf: (o) => names.get(o) ?? 'SCIM',
+		});
+		expect(receipt.systems.map((s) => [s.system, s.name, s.status])).toEqual([
+			['scim', 'Slack', 'access removed'],
+			['scim', 'Zoom', 'no access found'],
+		]);
+	});
+
+	it('writes system_name last only when asked, after the same cells', () => {
+		expect(reportHeaderLine(true)).toBe(
+			reportHeaderLine().replace('\r\n', `,${SYSTEM_NAME_COLUMN}\r\n`),
+		);
+		expect(namedReportLine(slack, 'Slack')).toBe(reportLine(slack).replace('\r\n', ',Slack\r\n'));
+	});
+
+	it('reads an outcome item back as it was written, and an older one without systemName', () => {
+		const outcome = { ...slack, pairId: 'p/0', kind: 'removed' as const, httpStatus: 204 };
+		expect(readOutcomeItem(outcomeJson(outcome, 'Slack'))).toEqual({
+			systemName: 'Slack',
+			outcome: { ...slack, httpStatus: 204 },
+		});
+		const older = outcomeJson(outcome, 'Slack');
+		delete older.systemName;
+		expect(readOutcomeItem(older)).toMatchObject({ systemName: 'SCIM' });
+	});
+});
