@@ -269,6 +269,13 @@ export class Planner {
 		const plan = this.bySystem.get(row.system);
 		if (!plan)
 			return done(pair, 'failed', 'not_configured', `${row.system} is not selected in this run`);
+		if (row.systemName !== undefined && row.systemName !== plan.system.displayName)
+			return done(
+				pair,
+				'failed',
+				'not_configured',
+				`this report row is for ${row.systemName}, but this node's ${row.system} app is ${plan.system.displayName}: not sent`,
+			);
 		return this.pairStep(plan, pair, row.email);
 	}
 

@@ -43,6 +43,11 @@ export const REPORT_COLUMNS = [
  * name, so older reports (without it) read as before.
  */
 export const SYSTEM_NAME_COLUMN = 'system_name';
+/**
+ * Beside it: the scope fields a node's settings define (a Custom HTTP path's `{teamId}`), which
+ * have no column of their own, as JSON — so the report shows them and a retry sends them again.
+ */
+export const SYSTEM_SCOPE_COLUMN = 'system_scope';
 
 /** The name an outcome's system goes by: the app's own (a SCIM app's "Slack") or the registry's. */
 export type NameOf = (outcome: ReportedOutcome) => string;
@@ -176,7 +181,10 @@ const UNPARSE = { escapeFormulae: FORMULA, newline: '\r\n', quotes: false } as c
 
 /** The header; with `withSystemName`, the `system_name` column last (see SYSTEM_NAME_COLUMN). */
 export function reportHeaderLine(withSystemName = false): string {
-	const columns: string[] = [...REPORT_COLUMNS, ...(withSystemName ? [SYSTEM_NAME_COLUMN] : [])];
+	const columns: string[] = [
+		...REPORT_COLUMNS,
+		...(withSystemName ? [SYSTEM_NAME_COLUMN, SYSTEM_SCOPE_COLUMN] : []),
+	];
 	return `${Papa.unparse([columns], UNPARSE)}\r\n`;
 }
 
@@ -186,7 +194,9 @@ export function reportLine(outcome: ReportedOutcome): string {
 
 /** One outcome's line in a report whose header has the `system_name` column. */
 export function namedReportLine(outcome: ReportedOutcome, systemName: string): string {
-	return `${Papa.unparse([[...cells(outcome), systemName]], UNPARSE)}\r\n`;
+	const own = Object.entries(outcome.scope).filter(([key]) => !SCOPE_COLUMNS.includes(key));
+	const scope = own.length > 0 ? JSON.stringify(Object.fromEntries(own)) : '';
+	return `${Papa.unparse([[...cells(outcome), systemName, scope]], UNPARSE)}\r\n`;
 }
 
 /**
@@ -194,7 +204,8 @@ export function namedReportLine(outcome: ReportedOutcome, systemName: string): s
  * its registry name (a SCIM app called "Slack")?
  */
 export function needsSystemName(systems: Iterable<NamedSystem>): boolean {
-	for (const { system, name } of systems) if (name !== SYSTEMS[system].displayName) return true;
+	for (const { system, name } of systems)
+		if (name !== SYSTEMS[system].displayName || SYSTEMS[system].configure) return true;
 	return false;
 }
 
@@ -222,7 +233,20 @@ export function reportRowToPair(
 		return { error: `report row ${row}: unknown status "${get('status').slice(0, 40)}"` };
 	const scope: Record<string, string> = {};
 	for (const field of SYSTEMS[system].scopeFields) scope[field.key] = get(field.key);
+	const own = get(SYSTEM_SCOPE_COLUMN);
+	if (own !== '') {
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(own);
+		} catch {
+			parsed = undefined;
+		}
+		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+			return { error: `report row ${row}: ${SYSTEM_SCOPE_COLUMN} is not a JSON object` };
+		for (const [key, value] of Object.entries(parsed)) scope[key] = String(value);
+	}
 	const email = get('email');
+	const systemName = get(SYSTEM_NAME_COLUMN);
 	return {
 		kind: 'pair',
 		row,
@@ -230,6 +254,7 @@ export function reportRowToPair(
 		scope,
 		userId: get('userId'),
 		...(email !== '' ? { email } : {}),
+		...(systemName !== '' ? { systemName } : {}),
 		previousStatus: status,
 		...(status === 'not_found' && get('scopeUnconfirmed') === 'true'
 			? { previousUnconfirmed: true as const }

@@ -33,6 +33,8 @@ export interface ReportPairRow {
 	scope: Readonly<Record<string, string>>;
 	userId: string;
 	email?: string;
+	/** The app the row was for (a SCIM app's "Slack"): retried only against that app. */
+	systemName?: string;
 	previousStatus: OutcomeStatus;
 	/** An unconfirmed "not found" (scope evidence): asked again, its scope may be confirmed now. */
 	previousUnconfirmed?: true;

@@ -5,8 +5,13 @@ import {
 	ReportBuilder,
 	reportHeaderLine,
 	reportLine,
+	reportRowToPair,
 	SYSTEM_NAME_COLUMN,
+	SYSTEM_SCOPE_COLUMN,
 } from '../../src/engine/report';
+import Papa from 'papaparse';
+import { planRows } from '../../src/engine/plan';
+import { scimSystem } from '../../src/systems/scim';
 import { outcomeJson } from '../../src/n8n/items';
 import { readOutcomeItem } from '../../src/n8n/outcomeItems';
 import { buildReceipt } from '../../src/receipt';
@@ -62,11 +67,67 @@ describe('systems named by their app', () => {
 		]);
 	});
 
-	it('writes system_name last only when asked, after the same cells', () => {
+	it('writes system_name and system_scope last only when asked, after the same cells', () => {
 		expect(reportHeaderLine(true)).toBe(
-			reportHeaderLine().replace('\r\n', `,${SYSTEM_NAME_COLUMN}\r\n`),
+			reportHeaderLine().replace('\r\n', `,${SYSTEM_NAME_COLUMN},${SYSTEM_SCOPE_COLUMN}\r\n`),
 		);
-		expect(namedReportLine(slack, 'Slack')).toBe(reportLine(slack).replace('\r\n', ',Slack\r\n'));
+		expect(namedReportLine(slack, 'Slack')).toBe(reportLine(slack).replace('\r\n', ',Slack,\r\n'));
+	});
+
+	it('keeps a Custom HTTP scope (no column of its own) in system_scope, and reads it back', () => {
+		const custom: ReportedOutcome = {
+			...scim({ status: 'failed' }),
+			system: 'custom',
+			scope: { teamId: 't-1' },
+		};
+		const line = namedReportLine(custom, 'Notion');
+		expect(line.endsWith(',Notion,"{""teamId"":""t-1""}"\r\n')).toBe(true);
+		const [header] = Papa.parse<string[]>(reportHeaderLine(true)).data;
+		const [cells] = Papa.parse<string[]>(line).data;
+		const fields = Object.fromEntries(header.map((column, i) => [column, cells[i]]));
+		expect(reportRowToPair(2, fields)).toEqual({
+			kind: 'pair',
+			row: 2,
+			system: 'custom',
+			scope: { teamId: 't-1' },
+			userId: 'ann@example.com',
+			email: 'ann@example.com',
+			systemName: 'Notion',
+			previousStatus: 'failed',
+		});
+	});
+
+	it('retries a report row only against the app it was for', async () => {
+		const row = {
+			kind: 'pair' as const,
+			row: 1,
+			system: 'scim' as const,
+			scope: {},
+			userId: 'ann@example.com',
+			systemName: 'Slack',
+			previousStatus: 'failed' as const,
+		};
+		const steps = [];
+		for await (const step of planRows([row], {
+			systems: [
+				{
+					system: scimSystem(undefined, 'Zoom'),
+					baseUrl: 'https://zoom.example/scim/v2',
+					scopes: {},
+				},
+			],
+		}))
+			steps.push(step);
+		expect(steps).toEqual([
+			{
+				kind: 'done',
+				outcome: expect.objectContaining({
+					status: 'failed',
+					kind: 'not_configured',
+					reason: "this report row is for Slack, but this node's scim app is Zoom: not sent",
+				}),
+			},
+		]);
 	});
 
 	it('reads an outcome item back as it was written, and an older one without systemName', () => {
