@@ -16,13 +16,28 @@ export const EXAMPLES = {
 	oneUser: { file: 'one-user-one-system.json', id: 'offboardingOneUser' },
 } as const;
 
+/**
+ * Examples that need servers the sandbox does not run (SCIM apps): loaded by their own tests, not
+ * imported with the others (their credentials would point nowhere in `npm start`).
+ */
+export const EXTRA_EXAMPLES = {
+	manyApps: { file: 'many-apps-one-report.json', id: 'offboardingManyApps' },
+} as const;
+
 /** The folder the nightly example reads from and writes to, as shipped (n8n's Docker image). */
 export const EXAMPLE_FOLDER = '/home/node/.n8n-files/offboarding';
 export const WEBHOOK_PATH = 'gdpr-erasure';
 
 /** Reads an example; `folder` replaces the nightly example's folder setting. */
-export function loadExample(name: keyof typeof EXAMPLES, folder?: string): WorkflowRecord {
-	const text = readFileSync(join(REPO_ROOT, 'examples', EXAMPLES[name].file), 'utf8');
+export function loadExample(
+	name: keyof typeof EXAMPLES | keyof typeof EXTRA_EXAMPLES,
+	folder?: string,
+): WorkflowRecord {
+	const file =
+		name in EXAMPLES
+			? EXAMPLES[name as keyof typeof EXAMPLES].file
+			: EXTRA_EXAMPLES[name as keyof typeof EXTRA_EXAMPLES].file;
+	const text = readFileSync(join(REPO_ROOT, 'examples', file), 'utf8');
 	const [workflow] = JSON.parse(
 		folder === undefined ? text : text.split(EXAMPLE_FOLDER).join(folder),
 	) as WorkflowRecord[];

@@ -231,12 +231,13 @@ describe('Offboarding Report over the outcomes of several nodes', () => {
 				'scim:Zoom': { ...STATUSES, removed: 1 },
 			});
 			const lines = await csvOf(summary);
-			expect(lines[0].endsWith(',request,system_name')).toBe(true);
-			expect(lines.slice(1).map((l) => l.split(',').slice(-1)[0])).toEqual([
-				'Flashback',
-				'Zoom',
-				'Slack',
-				'Slack',
+			expect(lines[0].endsWith(',request,system_name,system_scope')).toBe(true);
+			// system_name, then an empty system_scope (SCIM has no scope fields).
+			expect(lines.slice(1).map((l) => l.split(',').slice(-2).join(','))).toEqual([
+				'Flashback,',
+				'Zoom,',
+				'Slack,',
+				'Slack,',
 			]);
 			for (const secret of [slack.token, zoom.token]) {
 				expect(JSON.stringify(csv.run)).not.toContain(secret);
