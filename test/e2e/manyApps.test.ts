@@ -116,7 +116,7 @@ describe('Many apps, one report (real n8n)', () => {
 			readFileSync(join(fx.n8n.filesDir, 'offboarding-report-many-apps.csv'), 'utf8'),
 		);
 		const seen = report
-			.map((r) => [r.system_name, r.email, r.status])
+			.map((r) => [r.system_name, r.userId, r.status])
 			.sort((a, b) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`));
 		expect(seen).toEqual([
 			['Product Access', ann, 'removed'],
