@@ -12,7 +12,12 @@ import { credentialTests } from '../../src/n8n/credentialTests';
 import { startFaultProxy } from '../support/faultProxy';
 import { runNode } from '../support/n8n';
 import { CREDENTIAL_TYPES } from '../support/n8nSandbox';
-import { type ScimServer, type ScimState, startScimServer } from '../support/scimServers';
+import {
+	changesSince,
+	type ScimServer,
+	type ScimState,
+	startScimServer,
+} from '../support/scimServers';
 
 jest.setTimeout(60_000);
 
@@ -40,11 +45,7 @@ function scimCredential(action: 'deactivate' | 'delete', token = TOKEN) {
 }
 
 async function changed(): Promise<Array<[string, string]>> {
-	const state = await server.state();
-	const names = new Map(seeded.users.map((u) => [u.id, u.userName]));
-	return state.mutations
-		.slice(seeded.mutations.length)
-		.map((m) => [names.get(m.id) ?? m.id, m.method]);
+	return changesSince(await server.state(), seeded);
 }
 
 describe('SCIM 2.0 App node', () => {

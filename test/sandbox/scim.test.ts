@@ -19,6 +19,7 @@ import {
 	type ScimServer,
 	type ScimServerKind,
 	type ScimState,
+	changesSince,
 	type SeedUser,
 	startScimServer,
 } from '../support/scimServers';
@@ -82,12 +83,8 @@ function userOf(state: ScimState, userName: string) {
 
 /** Changes per userName, from the server's own log. */
 function changes(state: ScimState, seeded: ScimState): Record<string, string[]> {
-	const nameOf = new Map(seeded.users.map((u) => [u.id, u.userName]));
 	const out: Record<string, string[]> = {};
-	for (const m of state.mutations.slice(seeded.mutations.length)) {
-		const name = nameOf.get(m.id) ?? m.id;
-		(out[name] ??= []).push(m.method);
-	}
+	for (const [name, method] of changesSince(state, seeded)) (out[name] ??= []).push(method);
 	return out;
 }
 

@@ -158,3 +158,11 @@ function listeningPort(child: ChildProcess, stderr: () => string): Promise<numbe
 		child.once('exit', onExit);
 	});
 }
+
+/** The changes since `seeded`, in order, each as [the user's seeded userName, the method]. */
+export function changesSince(state: ScimState, seeded: ScimState): Array<[string, string]> {
+	const names = new Map(seeded.users.map((u) => [u.id, u.userName]));
+	return state.mutations
+		.slice(seeded.mutations.length)
+		.map((m): [string, string] => [names.get(m.id) ?? m.id, m.method]);
+}
