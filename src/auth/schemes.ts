@@ -2,6 +2,7 @@
  * The three credential schemes of DESIGN §3 for the plain transport (sandbox, tests, benchmarks).
  * Inside n8n the credential types do the same through `authenticate` and `preAuthentication`.
  */
+import type { SystemDefinition } from '../systems/types';
 import type { Authenticate, HttpRequest, Transport } from '../transport/types';
 
 export function bearer(token: string): Authenticate {
@@ -13,6 +14,16 @@ export function bearer(token: string): Authenticate {
 
 export function apiKeyHeader(headerName: string, key: string): Authenticate {
 	return (request) => ({ ...request, headers: { ...request.headers, [headerName]: key } });
+}
+
+/** `Basic base64(user:password)` (RFC 7617), UTF-8. */
+export function basicAuthorization(
+	credentials: Readonly<Record<string, unknown>>,
+	userField: string,
+	passwordField: string,
+): string {
+	const pair = `${String(credentials[userField] ?? '')}:${String(credentials[passwordField] ?? '')}`;
+	return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
 }
 
 export function apiKeyInBody(field: string, key: string): Authenticate {
@@ -129,4 +140,76 @@ export function jwtSession(transport: Transport, settings: JwtLoginSettings) {
 			return token;
 		},
 	};
+}
+
+/** A credential for the plain transport: how requests carry it, how to refresh it, its secrets. */
+export interface PlainCredential {
+	authenticate: Authenticate;
+	refreshCredential?: () => Promise<unknown>;
+	/** Every secret value a vendor could echo back (the current JWT included). */
+	secrets(): string[];
+}
+
+/**
+ * The plain transport's side of `SystemDefinition.credential.auth` (n8n's is `placeCredential`):
+ * from credential data as n8n's credential type holds it (the sandbox's `sandboxCredentialData`).
+ */
+export function plainCredential(
+	definition: SystemDefinition,
+	fields: Readonly<Record<string, unknown>>,
+	transport: Transport,
+): PlainCredential {
+	const value = (field: string): string => String(fields[field] ?? '');
+	const auth = definition.credential.auth(fields);
+	switch (auth.kind) {
+		case 'bearer':
+			return {
+				authenticate: bearer(value(auth.tokenField)),
+				secrets: () => [value(auth.tokenField)],
+			};
+		case 'header':
+			return {
+				authenticate: apiKeyHeader(auth.name, value(auth.valueField)),
+				secrets: () => [value(auth.valueField)],
+			};
+		case 'bodyField':
+			return {
+				authenticate: apiKeyInBody(auth.field, value(auth.valueField)),
+				secrets: () => [value(auth.valueField)],
+			};
+		case 'basic': {
+			const header = basicAuthorization(fields, auth.userField, auth.passwordField);
+			return {
+				authenticate: apiKeyHeader('authorization', header),
+				secrets: () => [value(auth.passwordField), header.slice('Basic '.length)],
+			};
+		}
+		case 'none':
+			return { authenticate: (request) => request, secrets: () => [] };
+		case 'jwtLogin': {
+			if (fields.mode === 'token')
+				return { authenticate: bearer(value('token')), secrets: () => [value('token')] };
+			const login = jwtLoginRequest(fields);
+			const session = jwtSession(transport, {
+				...DEFAULT_JWT_LOGIN,
+				baseUrl: value('baseUrl'),
+				loginPath: value('loginPath') || DEFAULT_JWT_LOGIN.loginPath,
+				emailField: value('emailField') || DEFAULT_JWT_LOGIN.emailField,
+				passwordField: value('passwordField') || DEFAULT_JWT_LOGIN.passwordField,
+				tokenPath: login.tokenPath,
+				email: value('email'),
+				password: value('password'),
+			});
+			let token = '';
+			return {
+				authenticate: async (request) => {
+					const authenticated = await session.authenticate(request);
+					token = (await session.current()) ?? '';
+					return authenticated;
+				},
+				refreshCredential: () => session.refresh(),
+				secrets: () => [value('password'), token].filter((s) => s !== ''),
+			};
+		}
+	}
 }

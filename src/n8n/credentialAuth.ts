@@ -3,7 +3,10 @@
  * goes is decided once, in `src/systems/<id>.ts`, for n8n as for the plain transport.
  */
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
+import { basicAuthorization } from '../auth/schemes';
 import type { SystemDefinition } from '../systems/types';
+
+export { basicAuthorization };
 
 export function placeCredential(
 	definition: SystemDefinition,
@@ -35,14 +38,4 @@ export function placeCredential(
 			headers.Authorization = `Bearer ${String(credentials.sessionToken ?? '')}`;
 			return { ...requestOptions, headers };
 	}
-}
-
-/** `Basic base64(user:password)` (RFC 7617), UTF-8. */
-export function basicAuthorization(
-	credentials: Readonly<Record<string, unknown>>,
-	userField: string,
-	passwordField: string,
-): string {
-	const pair = `${String(credentials[userField] ?? '')}:${String(credentials[passwordField] ?? '')}`;
-	return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
 }

@@ -1,17 +1,11 @@
 import type { RequestOptions } from '../../src/systems/request';
 /** Small helpers to remove one user through the plain transport against a started sandbox. */
-import {
-	apiKeyHeader,
-	apiKeyInBody,
-	bearer,
-	DEFAULT_JWT_LOGIN,
-	jwtSession,
-} from '../../src/auth/schemes';
+import { apiKeyHeader, plainCredential } from '../../src/auth/schemes';
 import { attemptRemoval, type AttemptResult } from '../../src/engine/attempt';
 import { SYSTEMS, type SeedSystemId } from '../../src/systems';
 import { createFetchTransport } from '../../src/transport/fetchTransport';
 import type { Authenticate, Transport } from '../../src/transport/types';
-import { DEMO_CREDENTIALS, type Sandbox } from '../../sandbox';
+import { DEMO_CREDENTIALS, type Sandbox, sandboxCredentialData } from '../../sandbox';
 
 export interface Client {
 	transport: Transport;
@@ -24,46 +18,13 @@ export function demoClient(
 	system: SeedSystemId,
 	override?: Authenticate,
 ): Client {
-	const c = DEMO_CREDENTIALS;
-	const plain = createFetchTransport();
-	switch (system) {
-		case 'productAccess':
-			return {
-				transport: createFetchTransport({
-					authenticate: override ?? bearer(c.productAccess.token),
-				}),
-				secrets: [c.productAccess.token],
-			};
-		case 'productBridge':
-			return {
-				transport: createFetchTransport({
-					authenticate: override ?? apiKeyInBody('api_key', c.productBridge.apiKey),
-				}),
-				secrets: [c.productBridge.apiKey],
-			};
-		case 'ejento':
-			return {
-				transport: createFetchTransport({ authenticate: override ?? bearer(c.ejento.token) }),
-				secrets: [c.ejento.token],
-			};
-		case 'flashback':
-			return {
-				transport: createFetchTransport({ authenticate: override ?? bearer(c.flashback.token) }),
-				secrets: [c.flashback.token],
-			};
-		case 'mudbase': {
-			const session = jwtSession(plain, {
-				...DEFAULT_JWT_LOGIN,
-				baseUrl: sandbox.baseUrls.mudbase,
-				email: c.mudbase.email,
-				password: c.mudbase.password,
-			});
-			return {
-				transport: createFetchTransport({ authenticate: override ?? session.authenticate }),
-				secrets: [c.mudbase.password],
-			};
-		}
-	}
+	const definition = SYSTEMS[system];
+	const data = sandboxCredentialData(sandbox.baseUrls)[definition.credential.type];
+	const credential = plainCredential(definition, data, createFetchTransport());
+	return {
+		transport: createFetchTransport({ authenticate: override ?? credential.authenticate }),
+		secrets: credential.secrets(),
+	};
 }
 
 export function ejentoApiKeyClient(): Client {

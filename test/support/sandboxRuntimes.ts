@@ -1,67 +1,46 @@
 /** Engine runtimes for the five sandbox systems over the plain transport, with demo credentials. */
-import { apiKeyInBody, bearer, DEFAULT_JWT_LOGIN, jwtSession } from '../../src/auth/schemes';
+import { plainCredential } from '../../src/auth/schemes';
 import { DEFAULT_LIMITS, type LimitSettings } from '../../src/engine/limiter';
 import { DEFAULT_RETRY, type RetrySettings } from '../../src/engine/retry';
 import type { SystemRuntime } from '../../src/engine/run';
-import { SYSTEMS, type SeedSystemId } from '../../src/systems';
+import { SEED_SYSTEM_IDS, type SeedSystemId, SYSTEMS } from '../../src/systems';
 import { createFetchTransport } from '../../src/transport/fetchTransport';
-import { DEMO_CREDENTIALS, type Sandbox } from '../../sandbox';
+import { type Sandbox, sandboxCredentialData } from '../../sandbox';
 
 export function sandboxRuntimes(
 	sandbox: Sandbox,
 	limits: Partial<LimitSettings> = {},
 	retry: Partial<RetrySettings> = {},
 ): Record<SeedSystemId, SystemRuntime> {
-	const c = DEMO_CREDENTIALS;
-	const common = (system: SeedSystemId) => ({
-		system: SYSTEMS[system],
-		baseUrl: sandbox.baseUrls[system],
-		credentialKey: 'demo',
-		limits: { ...DEFAULT_LIMITS, ...limits },
-		retry: { ...DEFAULT_RETRY, ...retry },
-	});
-	const session = jwtSession(createFetchTransport(), {
-		...DEFAULT_JWT_LOGIN,
-		baseUrl: sandbox.baseUrls.mudbase,
-		email: c.mudbase.email,
-		password: c.mudbase.password,
-	});
-	let token = '';
-	return {
-		productAccess: {
-			...common('productAccess'),
-			transport: createFetchTransport({ authenticate: bearer(c.productAccess.token) }),
-			secrets: () => [c.productAccess.token],
-		},
-		productBridge: {
-			...common('productBridge'),
+	const data = sandboxCredentialData(sandbox.baseUrls);
+	const runtime = (system: SeedSystemId): SystemRuntime => {
+		const definition = SYSTEMS[system];
+		// Where the credential goes is the definition's (`credential.auth`), as inside n8n.
+		const credential = plainCredential(
+			definition,
+			data[definition.credential.type],
+			createFetchTransport(),
+		);
+		return {
+			system: definition,
+			baseUrl: sandbox.baseUrls[system],
+			credentialKey: 'demo',
+			limits: { ...DEFAULT_LIMITS, ...limits },
+			retry: { ...DEFAULT_RETRY, ...retry },
 			transport: createFetchTransport({
-				authenticate: apiKeyInBody('api_key', c.productBridge.apiKey),
+				authenticate: credential.authenticate,
+				...(credential.refreshCredential
+					? { refreshCredential: credential.refreshCredential }
+					: {}),
 			}),
-			secrets: () => [c.productBridge.apiKey],
-		},
-		ejento: {
-			...common('ejento'),
-			transport: createFetchTransport({ authenticate: bearer(c.ejento.token) }),
-			secrets: () => [c.ejento.token],
-		},
-		flashback: {
-			...common('flashback'),
-			transport: createFetchTransport({ authenticate: bearer(c.flashback.token) }),
-			secrets: () => [c.flashback.token],
-		},
-		mudbase: {
-			...common('mudbase'),
-			refreshableCredential: true,
-			transport: createFetchTransport({
-				authenticate: async (request) => {
-					const authenticated = await session.authenticate(request);
-					token = (await session.current()) ?? '';
-					return authenticated;
-				},
-				refreshCredential: () => session.refresh(),
-			}),
-			secrets: () => [c.mudbase.password, token],
-		},
+			secrets: () => credential.secrets(),
+			...(definition.credential.auth(data[definition.credential.type]).kind === 'jwtLogin'
+				? { refreshableCredential: true }
+				: {}),
+		};
 	};
+	return Object.fromEntries(SEED_SYSTEM_IDS.map((id) => [id, runtime(id)])) as Record<
+		SeedSystemId,
+		SystemRuntime
+	>;
 }
