@@ -103,8 +103,7 @@ export const properties: INodeProperties[] = [
 			{ name: 'CSV File (Binary Property)', value: 'csv' },
 		],
 		default: 'items',
-		description:
-			'Each person: email plus productAccessUser, productBridgeUserId, ejentoUserId, flashbackUserId, mudbaseUserId',
+		description: `Each person: email plus each selected system's user ID field (${SYSTEM_IDS.map((id) => SYSTEMS[id].userIdField).join(', ')}); SCIM can find people by the email instead`,
 	},
 	{
 		displayName: 'Input Binary Field',
