@@ -40,7 +40,11 @@ const TABLES: Array<[title: string, about: string]> = [
 	],
 	[
 		'Limits across workers',
-		'Several workers on one limit (`src/engine/limits/redisStore.ts`): two limiter registries over two Redis connections against the Flashback emulator over HTTP (`test/sandbox/sharedLimits.test.ts`), the shared store unreachable on a virtual clock (`test/engine/storeOutage.test.ts`). Real queue-mode n8n (main + 2 workers) is not in this table yet (issue 15 is open).',
+		'Several workers on one limit (`src/engine/limits/redisStore.ts`): two limiter registries over two Redis connections against the Flashback emulator over HTTP (`test/sandbox/sharedLimits.test.ts`), the shared store unreachable on a virtual clock (`test/engine/storeOutage.test.ts`). Real queue-mode n8n (main + 2 workers): the Queue mode table.',
+	],
+	[
+		'SCIM apps',
+		'SCIM 2.0 servers nobody here wrote, started by the test and judged by their own stored users and mutation log (`test/sandbox/scim.test.ts`): scimmy 1.3.5 (+ scimmy-routers, Express) and Better Auth\'s SCIM provider 1.7.5; faults injected by a proxy in front of scimmy (`test/support/faultProxy.ts`). "Changes" = the requests that changed a user, from the server\'s log.',
 	],
 	[
 		'Crash and resume',

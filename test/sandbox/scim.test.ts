@@ -14,6 +14,7 @@ import { DEFAULT_LIMITS } from '../../src/engine/limiter';
 import { DEFAULT_RETRY } from '../../src/engine/retry';
 import { type ScimOptions, scimSystem } from '../../src/systems/scim';
 import { createFetchTransport } from '../../src/transport/fetchTransport';
+import { counted, recordReliability } from '../support/reliability';
 import { type FaultProxy, type FaultRule, startFaultProxy } from '../support/faultProxy';
 import {
 	type ScimServer,
@@ -73,6 +74,20 @@ async function run(
 	return out.sort((a, b) => a.row - b.row);
 }
 
+function record(
+	testCase: string,
+	expected: string,
+	outcomes: readonly PairOutcome[],
+	changed: unknown,
+) {
+	recordReliability({
+		table: 'SCIM apps',
+		case: testCase,
+		expected,
+		observed: `${counted(outcomes.map((o) => o.status))} · changes ${JSON.stringify(changed)}`,
+	});
+}
+
 function brief(outcomes: readonly PairOutcome[]) {
 	return outcomes.map((o) => [o.email, o.status, o.kind]);
 }
@@ -120,6 +135,12 @@ describe.each<ScimServerKind>(['scimmy', 'betterAuth'])('SCIM against %s', (kind
 		);
 		expect(outcomes[0].detail).toEqual({ action: 'deactivated' });
 		const state = await server.state();
+		record(
+			`${kind}: Deactivate by userName — 2 leavers, 1 already inactive, 1 unknown`,
+			'removed 2, not_found 2 · one PATCH per leaver, nobody else changed',
+			outcomes,
+			changes(state, seeded),
+		);
 		expect(changes(state, seeded)).toEqual({
 			'leaver1@example.com': ['PATCH'],
 			'leaver2@example.com': ['PATCH'],
@@ -229,6 +250,12 @@ describe('SCIM find by email (scimmy: emails.value filter)', () => {
 			['twin@example.com', 'failed', 'rejected'],
 			['leaver2@example.com', 'removed', 'removed'],
 		]);
+		record(
+			'scimmy: find by email, two accounts share one email',
+			'failed 1 (ambiguous), removed 1 · neither twin changed',
+			outcomes,
+			changes(await server.state(), seeded),
+		);
 		expect(outcomes[0].reason).toBe(
 			'App has 2 users with email "twin@example.com": ambiguous, nothing was changed; give the SCIM id instead',
 		);
@@ -261,6 +288,12 @@ describe('SCIM through a fault proxy (scimmy behind it)', () => {
 		]);
 		expect(brief(outcomes)).toEqual([['leaver1@example.com', 'removed', 'removed']]);
 		expect(outcomes[0].attempts).toBe(4);
+		record(
+			'429 + Retry-After on the lookup, 503 + Retry-After on the PATCH',
+			'removed 1 after 4 requests, ≥ 2 s waited · one PATCH',
+			outcomes,
+			changes(await server.state(), seeded),
+		);
 		expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
 		expect(proxy.log.map((e) => [e.method, e.fault ?? null, e.status])).toEqual([
 			['GET', 'status429', 429],
@@ -288,6 +321,12 @@ describe('SCIM through a fault proxy (scimmy behind it)', () => {
 		]);
 		expect(brief(outcomes)).toEqual([['leaver3@example.com', 'removed', 'removed']]);
 		expect(outcomes[0].confirmedAfterUncertain).toBe(true);
+		record(
+			'DELETE acted, its answer lost (connection reset)',
+			"removed 1 (confirmed by the retry's 404) · one DELETE",
+			outcomes,
+			changes(await server.state(), seeded),
+		);
 		expect(proxy.log.map((e) => [e.method, e.fault ?? null, e.status])).toEqual([
 			['GET', null, 200],
 			['DELETE', 'actThenReset', 204],
