@@ -324,7 +324,8 @@ export function runRemovals(
 						break;
 				}
 				if (!RETRIED_KINDS.has(verdict.kind)) return failLast();
-				if (UNCERTAIN_KINDS.has(verdict.kind))
+				// A lookup is a read: a 500 to it changed nothing.
+				if (step === 'change' && UNCERTAIN_KINDS.has(verdict.kind))
 					uncertain ??= { reason: verdict.reason, lost: false };
 				if (OVERLOAD_KINDS.has(verdict.kind)) {
 					counters.rateLimited++;

@@ -17,9 +17,15 @@ const BASE = 'https://scim.test/scim/v2';
 const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
 /** One user whose version moves on every change the script makes. */
-function server(script: { concurrentChanges: number; loseFirstAnswer?: boolean }) {
+function server(script: {
+	concurrentChanges: number;
+	loseFirstAnswer?: boolean;
+	inactive?: boolean;
+	lookupFailsFirst?: boolean;
+}) {
 	let version = 1;
-	let active = true;
+	let active = script.inactive !== true;
+	let lookupFails = script.lookupFailsFirst === true;
 	let concurrent = script.concurrentChanges;
 	let lose = script.loseFirstAnswer === true;
 	const seen: string[] = [];
@@ -38,6 +44,10 @@ function server(script: { concurrentChanges: number; loseFirstAnswer?: boolean }
 		seen,
 		async send(request: HttpRequest): Promise<HttpResponse> {
 			seen.push(`${request.method} ${request.headers['if-match'] ?? ''}`.trim());
+			if (request.method === 'GET' && lookupFails) {
+				lookupFails = false;
+				return json(500, { detail: 'try again' });
+			}
 			if (request.method === 'GET') {
 				// Someone else edits the user between our read and our change.
 				const answer = json(200, { schemas: [LIST], totalResults: 1, Resources: [user()] });
@@ -123,5 +133,16 @@ describe('SCIM versions and If-Match', () => {
 		const outcome = await deactivate(s);
 		expect([outcome.status, outcome.confirmedAfterUncertain]).toEqual(['removed', true]);
 		expect(s.seen).toEqual(['GET', 'PATCH W/"1"', 'PATCH W/"1"', 'GET']);
+	});
+
+	it('a 500 to the lookup is not an uncertain change: an inactive user stays "already deactivated"', async () => {
+		const s = server({ concurrentChanges: 0, inactive: true, lookupFailsFirst: true });
+		const outcome = await deactivate(s);
+		expect([outcome.status, outcome.confirmedAfterUncertain, outcome.reason]).toEqual([
+			'not_found',
+			undefined,
+			'Slack says the user (userName ada@example.com) is already deactivated',
+		]);
+		expect(s.seen).toEqual(['GET', 'GET']);
 	});
 });
