@@ -14,7 +14,8 @@ export class CustomSystemError extends Error {
 	override readonly name = 'CustomSystemError';
 }
 
-const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
+/** The same placeholder syntax as every system's path template (`request.ts`): letters only. */
+const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
 const METHODS = ['DELETE', 'POST', 'PATCH'] as const;
 
 export const CUSTOM_SETTINGS: readonly SystemSetting[] = [
@@ -159,6 +160,14 @@ export function customSystem(settings: Readonly<Record<string, unknown>> = {}): 
 		if (typeof bodyTemplate !== 'object' || bodyTemplate === null || Array.isArray(bodyTemplate))
 			throw new CustomSystemError('JSON Body must be a JSON object');
 	}
+	// A placeholder is a whole segment: `request.ts` checks each id landed whole in its own one.
+	const partial = path
+		.split('/')
+		.find((segment) => /[{}]/.test(segment) && !/^\{[A-Za-z]+\}$/.test(segment));
+	if (partial !== undefined)
+		throw new CustomSystemError(
+			`Path segment "${partial}" must be a placeholder alone, such as {userId} (letters only), or plain text`,
+		);
 	const inPath = [...path.matchAll(PLACEHOLDER)].map((m) => m[1]);
 	const inBody = [...JSON.stringify(bodyTemplate ?? '').matchAll(PLACEHOLDER)].map((m) => m[1]);
 	if (!inPath.includes('userId') && !inBody.includes('userId'))

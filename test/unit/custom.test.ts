@@ -92,6 +92,14 @@ describe('Custom HTTP definition', () => {
 		],
 		[{ path: '/users/me' }, 'Put {userId} in the Path or the JSON Body: it says who is removed'],
 		[{ method: 'GET' }, 'Method must be one of DELETE, POST, PATCH (got "GET")'],
+		[
+			{ path: '/users/{userId}.json' },
+			'Path segment "{userId}.json" must be a placeholder alone, such as {userId} (letters only), or plain text',
+		],
+		[
+			{ path: '/teams/{team2}/users/{userId}' },
+			'Path segment "{team2}" must be a placeholder alone, such as {userId} (letters only), or plain text',
+		],
 		[{ body: '{"id": ' }, 'JSON Body is not JSON: '],
 		[{ body: '["{userId}"]' }, 'JSON Body must be a JSON object'],
 		[{ successStatuses: '404' }, 'Success Statuses must list 2xx statuses, e.g. 200,204'],
