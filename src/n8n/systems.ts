@@ -27,7 +27,11 @@ export function secretsOf(credentials: ICredentialDataDecryptedObject): string[]
 		(value): value is string => typeof value === 'string' && value !== '',
 	);
 	// HTTP Basic: the encoded pair is a secret of its own (an echoing server sends it back whole).
-	if (typeof credentials.username === 'string' && typeof credentials.password === 'string')
+	if (
+		typeof credentials.username === 'string' &&
+		typeof credentials.password === 'string' &&
+		credentials.password !== ''
+	)
 		secrets.push(basicAuthorization(credentials, 'username', 'password').slice('Basic '.length));
 	return secrets;
 }

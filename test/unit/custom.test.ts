@@ -140,5 +140,7 @@ describe('HTTP Basic (RFC 7617)', () => {
 			'open sesame',
 			'QWxhZGRpbjpvcGVuIHNlc2FtZQ==',
 		]);
+		// No password (another auth type's empty fields): nothing tiny like "Og==" to scrub.
+		expect(secretsOf({ username: '', password: '', token: 't0k3n' })).toEqual(['t0k3n']);
 	});
 });
