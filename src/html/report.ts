@@ -86,12 +86,12 @@ table{border-collapse:collapse;margin:.5rem 0 1rem;font-variant-numeric:tabular-
 caption{text-align:left;font-weight:600;padding:.25rem 0;color:var(--muted)}
 th,td{border:1px solid var(--line);padding:.25rem .6rem;text-align:left;vertical-align:top}
 thead th,tfoot th{background:#f6f8fa}td.n,th.n{text-align:right}
-td.reason{max-width:30rem}td.id{word-break:break-all}
+table.failures{width:100%}td.reason{max-width:30rem}td.id{overflow-wrap:break-word}
 .warnings li{margin:.25rem 0}.warn{border-left:4px solid var(--r503);padding:.25rem .75rem;background:#fff8c5}
 .more{font-weight:600}.muted{color:var(--muted)}
 figure{margin:.5rem 0 1rem}figcaption{font-size:.85rem;color:var(--muted)}
 .chart{width:100%;height:auto;display:block}
-.chart .axis line{stroke:var(--line)}.chart .axis text{font-size:11px;fill:var(--muted)}
+.chart .axis line{stroke:var(--line)}.chart .axis text{font-size:12px;fill:var(--muted)}
 .chart .pt{fill:var(--accepted)}.chart .rate{fill:none;stroke:var(--rate);stroke-width:1.5;stroke-dasharray:5 3}
 .chart .r429{fill:var(--r429)}.chart .r503{fill:var(--r503)}
 .chart .span.pause{fill:var(--pause);opacity:.6}.chart .span.circuit{fill:var(--circuit);opacity:.6}
