@@ -1,8 +1,9 @@
 /**
  * The HTML run report and the printable GDPR receipt in headless Chromium (Debian's, driven by
  * playwright-core as the editor test drives it): real headings and tables, as many chart points as
- * the timeline recorded, no request but the page itself, no policy violation; screenshots saved as
- * docs/report.png and docs/receipt.png, a PDF print of the receipt on one page.
+ * the timeline recorded, no request but the page itself, no policy violation, and the policy
+ * refusing what a tampered copy would load; screenshots saved as docs/report.png and
+ * docs/receipt.png, a PDF print of the receipt on one page.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,8 @@ interface Opened {
 	url: string;
 	/** Every request the page made, the document's own included. */
 	requests: string[];
+	/** Requests that did not complete, with why (a policy refusal is `csp`). */
+	failed: string[];
 	/** Console messages: a refused style or resource is reported here. */
 	messages: string[];
 }
@@ -57,10 +60,14 @@ async function open(html: string, name: string): Promise<Opened> {
 	const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
 	const requests: string[] = [];
 	const messages: string[] = [];
+	const failed: string[] = [];
 	page.on('request', (request) => requests.push(request.url()));
+	page.on('requestfailed', (request) =>
+		failed.push(`${request.url()} ${request.failure()?.errorText ?? ''}`),
+	);
 	page.on('console', (message) => messages.push(message.text()));
 	await page.goto(url, { waitUntil: 'load' });
-	return { page, url, requests, messages };
+	return { page, url, requests, failed, messages };
 }
 
 /** The text of every `th` of the tables matching `selector`. */
@@ -81,7 +88,10 @@ describe('the HTML run report in Chromium', () => {
 	);
 
 	it('shows headings, real tables and one chart point per recorded second, fetching nothing', async () => {
-		const { page, url, requests, messages } = await open(renderReportHtml(input), 'report.html');
+		const { page, url, requests, failed, messages } = await open(
+			renderReportHtml(input),
+			'report.html',
+		);
 		try {
 			expect(await page.title()).toBe('Offboarding run report');
 			expect(await page.locator('h1').innerText()).toBe('Offboarding run report');
@@ -137,8 +147,28 @@ describe('the HTML run report in Chromium', () => {
 			expect(await page.locator('script').count()).toBe(0);
 
 			expect(requests).toEqual([url]);
+			expect(failed).toEqual([]);
 			expect(messages).toEqual([]);
 			await page.screenshot({ path: join(DOCS, 'report.png'), fullPage: true });
+		} finally {
+			await page.close();
+		}
+	});
+});
+
+describe("the report's Content-Security-Policy in Chromium", () => {
+	it('refuses an image from elsewhere and a style it does not know, had one been slipped in', async () => {
+		const html = renderReportHtml(reportInput([outcome(1, 'flashback', 'removed')])).replace(
+			'</body>',
+			'<img src="http://127.0.0.1:9/tracker.png"><p style="color:red">x</p></body>',
+		);
+		const { page, url, requests, failed, messages } = await open(html, 'tampered.html');
+		try {
+			// Chromium reports the image's request, then refuses it before it leaves the browser.
+			expect(requests).toEqual([url, 'http://127.0.0.1:9/tracker.png']);
+			expect(failed).toEqual(['http://127.0.0.1:9/tracker.png csp']);
+			expect(messages).toHaveLength(2);
+			expect(messages.every((m) => m.includes('Content Security Policy'))).toBe(true);
 		} finally {
 			await page.close();
 		}
@@ -149,7 +179,7 @@ describe('the printable GDPR receipt in Chromium', () => {
 	const receipt = receiptFixture();
 
 	it('shows its tables and digest, fetching nothing, and prints on one page', async () => {
-		const { page, url, requests, messages } = await open(
+		const { page, url, requests, failed, messages } = await open(
 			renderReceiptHtml(receipt),
 			'receipt.html',
 		);
@@ -178,6 +208,7 @@ describe('the printable GDPR receipt in Chromium', () => {
 			expect(await page.locator('body').innerText()).not.toContain('subject@example.com');
 
 			expect(requests).toEqual([url]);
+			expect(failed).toEqual([]);
 			expect(messages).toEqual([]);
 			await page.screenshot({ path: join(DOCS, 'receipt.png'), fullPage: true });
 

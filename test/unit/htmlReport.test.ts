@@ -200,6 +200,25 @@ describe('timelineSvg', () => {
 		);
 	});
 
+	it("escapes the app's name and a span's reason", () => {
+		const svg = timelineSvg(
+			{
+				...flashback,
+				name: '<script>x</script>',
+				spans: [{ kind: 'circuit', from: 1, to: 2, reason: '"><script>y</script>' }],
+			},
+			60,
+			'h',
+		);
+		expect(svg).toContain(
+			'<title id="h-title">&lt;script&gt;x&lt;/script&gt;: requests per second over the run</title>',
+		);
+		expect(svg).toContain(
+			'<title>Circuit open 1–2 s: &quot;&gt;&lt;script&gt;y&lt;/script&gt;</title>',
+		);
+		expect(svg).not.toContain('<script');
+	});
+
 	it('spans the run, or further when the record goes on past it', () => {
 		expect(chartDomain(flashback, 60)).toBe(60);
 		expect(chartDomain(flashback, 10)).toBe(60);
