@@ -3,9 +3,11 @@
  * outcomes in 5 systems (3,000 failed) counted through `ReportBuilder` and `FailureSample` as the
  * summary output counts them, and a 3,000-second timeline per system. Measured in one process with
  * `performance.now()` around the counting and the rendering (not the fixture's making).
- * Run: `npx ts-node --transpile-only scripts/html-size.ts`; `test/unit/htmlSize.test.ts` runs it
- * too and checks the size stays bounded (never the time: timing belongs to benchmarks).
+ * Run: `npx ts-node --transpile-only scripts/html-size.ts [page.html]` (with a path, the page is
+ * written there to look at); `test/unit/htmlSize.test.ts` runs it too and checks the size stays
+ * bounded (never the time: timing belongs to benchmarks).
  */
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { ReportedOutcome } from '../src/engine/outcome';
 import { ReportBuilder, registryName } from '../src/engine/report';
@@ -28,9 +30,9 @@ export interface HtmlSize {
 	failureRowsShown: number;
 }
 
-/** Row `i`'s outcome: 3 in every 100 rows failed, so 3,000 of 100,000. */
+/** Row `i`'s outcome: 3 in every 100 rows of each system failed, so 3,000 of 100,000. */
 function outcomeOf(i: number): ReportedOutcome {
-	const failed = i % 100 < 3;
+	const failed = Math.floor(i / SYSTEMS.length) % 100 < 3;
 	return {
 		row: Math.floor(i / SYSTEMS.length) + 1,
 		email: `person${i}@example.com`,
@@ -47,7 +49,10 @@ function outcomeOf(i: number): ReportedOutcome {
 	};
 }
 
-export function measureHtmlReport(rows = 100_000, durationS = 3_000): HtmlSize {
+export function measureHtmlReport(
+	options: { rows?: number; durationS?: number; writeTo?: string } = {},
+): HtmlSize {
+	const { rows = 100_000, durationS = 3_000 } = options;
 	const outcomes = Array.from({ length: rows }, (_, i) => outcomeOf(i));
 	const timeline = runTimeline(
 		durationS,
@@ -84,6 +89,7 @@ export function measureHtmlReport(rows = 100_000, durationS = 3_000): HtmlSize {
 		csvFileName: 'offboarding-report.csv',
 	});
 	const rendered = performance.now();
+	if (options.writeTo) writeFileSync(options.writeTo, html);
 	return {
 		outcomes: rows,
 		failures: failures.total,
@@ -95,4 +101,4 @@ export function measureHtmlReport(rows = 100_000, durationS = 3_000): HtmlSize {
 	};
 }
 
-if (require.main === module) console.log(measureHtmlReport());
+if (require.main === module) console.log(measureHtmlReport({ writeTo: process.argv[2] }));

@@ -18,7 +18,7 @@ import { escapeHtml } from './page';
 const WIDTH = 720;
 const HEIGHT = 220;
 const LEFT = 48;
-const RIGHT = 12;
+const RIGHT = 24; // room for the last time label, centred on the right edge
 const TOP = 12;
 const BOTTOM = 30;
 const PLOT_W = WIDTH - LEFT - RIGHT;
