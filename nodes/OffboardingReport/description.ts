@@ -21,13 +21,13 @@ export const properties: INodeProperties[] = [
 				name: 'CSV Report',
 				value: 'csvReport',
 				description:
-					'Totals, warnings and the CSV report of every outcome, as Offboard Users writes it',
+					'Totals, warnings, the CSV report of every outcome and an HTML report (report.html), as Offboard Users writes them',
 			},
 			{
 				name: 'GDPR Receipt',
 				value: 'receipt',
 				description:
-					'One receipt over every outcome: one erasure request answered across all the apps',
+					'One receipt over every outcome, with its printable page: one erasure request answered across all the apps',
 			},
 		],
 		default: 'csvReport',

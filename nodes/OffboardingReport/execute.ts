@@ -1,12 +1,14 @@
 /**
- * Offboarding Report: outcome items from any of this package's nodes → one CSV report or one GDPR
- * receipt over all of them, through the same functions as Offboard Users' own outputs.
+ * Offboarding Report: outcome items from any of this package's nodes → one CSV report (with its
+ * HTML report) or one GDPR receipt (with its printable page) over all of them, through the same
+ * functions as Offboard Users' own outputs.
  */
 import { type IExecuteFunctions, type INodeExecutionData, NodeOperationError } from 'n8n-workflow';
 import type { ReportedOutcome } from '../../src/engine/outcome';
 import { needsSystemName, registryName, ReportBuilder } from '../../src/engine/report';
 import { type NamedOutcome, readOutcomeItem } from '../../src/n8n/outcomeItems';
-import { hintWarnings, receiptJson, storeReport } from '../../src/n8n/outputs';
+import { FailureSample } from '../../src/html/report';
+import { hintWarnings, receiptItem, storeReport, storeReportHtml } from '../../src/n8n/outputs';
 import type { ReportOutput } from './description';
 
 /**
@@ -60,36 +62,40 @@ export async function executeReport(this: IExecuteFunctions): Promise<INodeExecu
 		const warnings = hintWarnings(this, report);
 		return [
 			[
-				{
-					json: receiptJson({
-						requestId,
-						receivedAt,
-						completedAt: new Date(),
-						outcomes,
-						nameOf,
-						warnings,
-					}),
+				await receiptItem(
+					this,
+					{ requestId, receivedAt, completedAt: new Date(), outcomes, nameOf, warnings },
 					pairedItem,
-				},
+				),
 			],
 		];
 	}
 
-	const { binary, report } = await storeReport(this, outcomes, {
-		nameOf,
-		withSystemName: needsSystemName(
-			read.map((r) => ({ system: r.outcome.system, name: r.systemName })),
-		),
+	const failures = new FailureSample();
+	const { binary, report } = await storeReport(
+		this,
+		outcomes,
+		{
+			nameOf,
+			withSystemName: needsSystemName(
+				read.map((r) => ({ system: r.outcome.system, name: r.systemName })),
+			),
+		},
+		(outcome) => failures.add(outcome, nameOf(outcome)),
+	);
+	const warnings = hintWarnings(this, report);
+	// Outcome items carry no run record: the HTML report shows totals and failures, no timeline.
+	const reportHtml = await storeReportHtml(this, {
+		generatedAt: new Date(),
+		totals: report.totals(),
+		warnings,
+		failures,
 	});
 	return [
 		[
 			{
-				json: {
-					totals: report.totals(),
-					warnings: hintWarnings(this, report),
-					outcomes: outcomes.length,
-				},
-				binary: { report: binary },
+				json: { totals: report.totals(), warnings, outcomes: outcomes.length },
+				binary: { report: binary, reportHtml },
 				pairedItem,
 			},
 		],

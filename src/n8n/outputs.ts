@@ -1,13 +1,15 @@
 /**
  * The three ways a run's outcomes become a node's output, one small function each: one item per
- * outcome, one summary item with the CSV report as binary data, or one GDPR receipt per input item.
- * The CSV report and the receipt are made here only (`storeReport`, `receiptJson`): the
- * Offboarding Report node makes them from outcome items through the same two functions.
+ * outcome, one summary item with the CSV report and the HTML report as binary data, or one GDPR
+ * receipt (with its printable page) per input item. The reports and the receipt are made here only
+ * (`storeReport`, `storeReportHtml`, `receiptItem`): the Offboarding Report node makes them from
+ * outcome items through the same functions.
  */
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { Offboarding } from '../engine/offboard';
+import type { RunTimeline } from '../engine/timeline';
 import type { PairOutcome, ReportedOutcome } from '../engine/outcome';
 import {
 	type NameOf,
@@ -19,6 +21,8 @@ import {
 	reportLine,
 } from '../engine/report';
 import { buildReceipt } from '../receipt';
+import { FailureSample, type ReportHtmlInput, renderReportHtml } from '../html/report';
+import { type ReceiptJson, renderReceiptHtml } from '../html/receipt';
 import { outcomeItem } from './items';
 import type { LimitStoreKind } from './limitStore';
 
@@ -43,6 +47,43 @@ export interface OutputContext {
 	requestIdOf: (item: number) => string;
 	/** Where this run's limits were kept: the summary says so. */
 	limitStore: LimitStoreKind;
+	/** What the engine recorded over time, for the HTML report's charts (none: no charts). */
+	timeline?: () => RunTimeline | undefined;
+}
+
+/** The CSV report's file name; the HTML report names it as the place of every outcome. */
+export const REPORT_CSV_FILE = 'offboarding-report.csv';
+export const REPORT_HTML_FILE = 'report.html';
+
+/** An HTML page as n8n binary data. Small (the report is bounded, see `html/report.ts`): a buffer. */
+async function storeHtml(
+	context: IExecuteFunctions,
+	html: string,
+	fileName: string,
+): Promise<IBinaryData> {
+	return await context.helpers.prepareBinaryData(Buffer.from(html, 'utf8'), fileName, 'text/html');
+}
+
+/** The HTML run report as `report.html` binary data. */
+export async function storeReportHtml(
+	context: IExecuteFunctions,
+	input: Omit<ReportHtmlInput, 'csvFileName'>,
+): Promise<IBinaryData> {
+	return await storeHtml(
+		context,
+		renderReportHtml({ ...input, csvFileName: REPORT_CSV_FILE }),
+		REPORT_HTML_FILE,
+	);
+}
+
+/** `gdpr-receipt-DSR-42.html`: the request id, kept to characters every file system accepts. */
+export function receiptFileName(requestId: string): string {
+	// No leading dot or dash (a hidden file, an option), no trailing dot (Windows drops it).
+	const safe = requestId
+		.replace(/[^A-Za-z0-9._-]+/g, '-')
+		.slice(0, 80)
+		.replace(/^[.-]+|[.-]+$/g, '');
+	return safe === '' ? 'gdpr-receipt.html' : `gdpr-receipt-${safe}.html`;
 }
 
 /** What every mode ends with: the report's warnings as execution hints (and returned). */
@@ -94,6 +135,24 @@ export function receiptJson(request: ReceiptRequest): IDataObject {
 	return { ...buildReceipt(input), warnings: [...warnings] } as unknown as IDataObject;
 }
 
+/**
+ * A receipt item: the receipt's json, and its printable page as `receiptHtml`, whose digest is of
+ * exactly that json.
+ */
+export async function receiptItem(
+	context: IExecuteFunctions,
+	request: ReceiptRequest,
+	pairedItem: INodeExecutionData['pairedItem'],
+): Promise<INodeExecutionData> {
+	const json = receiptJson(request);
+	const html = renderReceiptHtml(json as unknown as ReceiptJson);
+	return {
+		json,
+		binary: { receiptHtml: await storeHtml(context, html, receiptFileName(request.requestId)) },
+		pairedItem,
+	};
+}
+
 /** One GDPR receipt per input item (each item is one erasure request). */
 export async function receiptOutput(out: OutputContext): Promise<INodeExecutionData[][]> {
 	const report = new ReportBuilder();
@@ -104,19 +163,23 @@ export async function receiptOutput(out: OutputContext): Promise<INodeExecutionD
 	}
 	const warnings = hintWarnings(out.context, report);
 	const completedAt = new Date();
-	return [
-		byItem.map((outcomes, item) => ({
-			json: receiptJson({
-				requestId: out.requestIdOf(item),
-				receivedAt: out.receivedAt,
-				completedAt,
-				outcomes,
-				nameOf: out.nameOf,
-				warnings,
-			}),
-			pairedItem: { item },
-		})),
-	];
+	const items: INodeExecutionData[] = [];
+	for (const [item, outcomes] of byItem.entries())
+		items.push(
+			await receiptItem(
+				out.context,
+				{
+					requestId: out.requestIdOf(item),
+					receivedAt: out.receivedAt,
+					completedAt,
+					outcomes,
+					nameOf: out.nameOf,
+					warnings,
+				},
+				{ item },
+			),
+		);
+	return [items];
 }
 
 /** Report lines are written in chunks of about this many characters. */
@@ -142,7 +205,7 @@ export async function storeReport<T extends ReportedOutcome>(
 ): Promise<StoredReport> {
 	const report = new ReportBuilder();
 	const csv = new PassThrough();
-	const stored = context.helpers.prepareBinaryData(csv, 'offboarding-report.csv', 'text/csv');
+	const stored = context.helpers.prepareBinaryData(csv, REPORT_CSV_FILE, 'text/csv');
 	// The store stops reading when it fails: the writer must not wait for room that never comes.
 	// (A rejection passes through as it is.)
 	const storeEnded = stored.then(() => {
@@ -179,16 +242,18 @@ export async function storeReport<T extends ReportedOutcome>(
 
 /**
  * One summary item (totals, warnings, stats) with the CSV report as binary data, streamed into
- * n8n's binary data store while the run goes on. Under "continue (using error output)" each failed
- * pair also goes to the error output, for an alert branch.
+ * n8n's binary data store while the run goes on, and the HTML report beside it. Under "continue
+ * (using error output)" each failed pair also goes to the error output, for an alert branch.
  */
 export async function summaryOutput(out: OutputContext): Promise<INodeExecutionData[][]> {
 	const failed: INodeExecutionData[] = [];
+	const failures = new FailureSample();
 	const { binary, report } = await storeReport(
 		out.context,
 		out.run,
 		{ nameOf: out.nameOf, withSystemName: needsSystemName(out.systems) },
 		(outcome) => {
+			failures.add(outcome, out.nameOf(outcome));
 			if (out.routeErrors && outcome.status === 'failed')
 				failed.push(
 					outcomeItem(out.context, outcome, out.nameOf(outcome), out.itemOf(outcome), true),
@@ -204,11 +269,23 @@ export async function summaryOutput(out: OutputContext): Promise<INodeExecutionD
 		warnings,
 		stats: out.run.stats() as IDataObject,
 	};
+	const timeline = out.timeline?.();
+	const reportHtml = await storeReportHtml(out.context, {
+		generatedAt: new Date(),
+		dryRun: out.dryRun,
+		limitStore: out.limitStore,
+		requestsToSend: out.run.toSend,
+		totals: report.totals(),
+		warnings,
+		stats: out.run.stats(),
+		failures,
+		...(timeline ? { timeline } : {}),
+	});
 	return [
 		[
 			{
 				json: summary,
-				binary: { report: binary },
+				binary: { report: binary, reportHtml },
 				pairedItem: Array.from({ length: out.itemCount }, (_, item) => ({ item })),
 			},
 			...failed,
