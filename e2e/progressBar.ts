@@ -89,7 +89,7 @@ export class ProgressBar {
 				? `done in ${reading.elapsed}`
 				: reading.event === 'stopped'
 					? `stopped after ${reading.elapsed}`
-					: [`${reading.elapsed}`, ...reading.holds].join('; ');
+					: [`${reading.elapsed} in`, ...reading.holds].join('; ');
 		if (!this.started) {
 			this.started = true;
 			this.bar.start(reading.total, reading.done, { status });
