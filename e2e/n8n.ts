@@ -173,8 +173,15 @@ export class N8nInstance {
 		if (result.code !== 0) throw new Error(`npm install ${tarball} failed:\n${result.stderr}`);
 	}
 
-	/** Runs `n8n <args>` with Node 24; its output is appended to the log file. */
-	async cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+	/**
+	 * Runs `n8n <args>` with Node 24; its output is appended to the log file. `onOutput` sees
+	 * stdout and stderr as they come (the demo's progress bar reads n8n's progress lines).
+	 */
+	async cli(
+		args: string[],
+		extraEnv: Record<string, string> = {},
+		onOutput?: (text: string) => void,
+	): Promise<CliResult> {
 		const brokerPort = await freePort();
 		const result = await run(
 			join(this.runtime.nodeBinDir, 'node'),
@@ -183,6 +190,7 @@ export class N8nInstance {
 				cwd: this.options.root,
 				env: this.env({ N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv }),
 			},
+			onOutput,
 		);
 		appendFileSync(this.logFile, `$ n8n ${args.join(' ')}\n${result.stdout}${result.stderr}`);
 		return result;
@@ -222,8 +230,11 @@ export class N8nInstance {
 	}
 
 	/** `n8n execute --id --rawOutput`: runs from the workflow's Manual Trigger, to the end. */
-	async execute(workflowId: string): Promise<CliResult & { execution?: ExecutionResult }> {
-		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput']);
+	async execute(
+		workflowId: string,
+		onOutput?: (text: string) => void,
+	): Promise<CliResult & { execution?: ExecutionResult }> {
+		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {}, onOutput);
 		return { ...result, execution: lastExecutionIn(result.stdout) };
 	}
 
@@ -443,9 +454,10 @@ function run(
 	command: string,
 	args: string[],
 	options: { cwd: string; env: NodeJS.ProcessEnv },
+	onOutput?: (text: string) => void,
 ): Promise<CliResult> {
 	return new Promise((resolve) => {
-		execFile(
+		const child = execFile(
 			command,
 			args,
 			{ ...options, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
@@ -454,5 +466,9 @@ function run(
 				resolve({ code, stdout, stderr });
 			},
 		);
+		if (onOutput) {
+			child.stdout?.on('data', (chunk: string) => onOutput(chunk));
+			child.stderr?.on('data', (chunk: string) => onOutput(chunk));
+		}
 	});
 }

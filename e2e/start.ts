@@ -17,6 +17,7 @@ import {
 	WEBHOOK_PATH,
 } from './examples';
 import { N8nInstance } from './n8n';
+import { ProgressBar } from './progressBar';
 import { parseReport, reportTable } from './reportTable';
 import { ensureRuntime, packPackage } from './runtime';
 
@@ -78,7 +79,14 @@ async function main(): Promise<void> {
 		await n8n.publish(EXAMPLES.gdpr.id);
 
 		say(`5/6 Executing "Nightly offboarding" over ${csvFile} (${leavers.length + 2} rows)…`);
-		const result = await n8n.execute(EXAMPLES.nightly.id);
+		// n8n logs a progress line every 5 s and at each pause; the bar follows them.
+		const bar = new ProgressBar();
+		const result = await n8n
+			.execute(EXAMPLES.nightly.id, (text) => bar.feed(text))
+			.finally(() => {
+				const final = bar.stop();
+				if (final) say(`    ${final}`);
+			});
 		if (result.execution?.status !== 'success')
 			throw new Error(`the nightly workflow did not succeed:\n${result.stdout}${result.stderr}`);
 		const reportFile = readdirSync(n8n.filesDir).find((f) => f.startsWith('offboarding-report-'));

@@ -33,7 +33,7 @@ import { AdaptiveRate, type RateState, WINDOW_MS } from './limits/adaptiveRate';
 import { abortError, type Clock, realClock } from './clock';
 import { CredentialGate } from './limits/credentialGate';
 import { FairQueue, type Waiter } from './limits/fairQueue';
-import { readPause } from './limits/pause';
+import { pauseReason, readPause } from './limits/pause';
 import type { Observation } from './limits/observation';
 import {
 	type AdmitRequest,
@@ -81,6 +81,12 @@ export const DEFAULT_LIMITS: LimitSettings = {
 	circuitCooldownMs: 60_000,
 	leaseMs: 120_000,
 	maxStoreOutageMs: 30_000,
+};
+
+/** The status an overload answer had (the verdict kinds say which), for a pause's reason. */
+const OVERLOAD_STATUS: Partial<Record<Observation['kind'], number>> = {
+	rate_limited: 429,
+	overloaded: 503,
 };
 
 /** While every lease is held, the pump looks again this often (another worker may have released). */
@@ -137,6 +143,7 @@ export class SystemLimiter {
 	private readonly gate: CredentialGate;
 	private announcedRate: number | undefined;
 	private pausedUntil = 0;
+	private lastPauseReason: string | undefined;
 	/** When the pump last waited for a token with requests waiting and room in flight. */
 	private lastRateWait = -Infinity;
 	private pumping = false;
@@ -203,6 +210,11 @@ export class SystemLimiter {
 
 	get pausedUntilMs(): number {
 		return this.pausedUntil;
+	}
+
+	/** Why the current (or last) pause was asked for, e.g. "429 with Retry-After 3 s". */
+	get pauseReason(): string | undefined {
+		return this.lastPauseReason;
 	}
 
 	/** Waits for this run's turn; resolves with a permit, or a refusal when a circuit is open. */
@@ -499,6 +511,12 @@ export class SystemLimiter {
 				until: decision.until,
 			});
 		} else if (decision.kind === 'pause') {
+			if (decision.until > this.pausedUntil)
+				this.lastPauseReason = pauseReason(
+					observation.headers ?? {},
+					OVERLOAD_STATUS[observation.kind],
+					now,
+				);
 			this.pausedUntil = Math.max(this.pausedUntil, decision.until);
 			// Resume paced, not with a burst saved up during the pause: the system's own bucket
 			// refilled too, and a burst would spend it before the rate can be measured.

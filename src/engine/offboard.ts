@@ -12,6 +12,7 @@ import { type PlanConfig, planRows } from './plan';
 import type { InputRow } from './rows';
 import { ScopeEvidence } from './scopeEvidence';
 import { type Run, runRemovals, type RunOptions, type SystemRunStats } from './run';
+import { type ProgressListener, type RunProgress, RunRecorder, type RunTimeline } from './timeline';
 
 export const DEFAULT_DELETION_THRESHOLD = 500;
 const OUTPUT_HIGH_WATER = 64;
@@ -37,7 +38,7 @@ export interface CredentialExpiry {
 	advice: string;
 }
 
-export interface OffboardOptions extends Omit<RunOptions, 'signal'> {
+export interface OffboardOptions extends Omit<RunOptions, 'signal' | 'recorder'> {
 	plan: PlanConfig;
 	/** Refuse the run when a credential expires before its system's removals can be sent. */
 	credentialExpiry?: Partial<Record<SystemId, CredentialExpiry>>;
@@ -52,6 +53,16 @@ export interface Offboarding extends AsyncIterable<PairOutcome> {
 	/** Pairs that send (or, in a dry run, would send) a request. */
 	readonly toSend: number;
 	stats(): Readonly<Partial<Record<SystemId, SystemRunStats>>>;
+	/** What the run recorded so far, per system and second (the report's timeline). */
+	timeline(): RunTimeline;
+	/** Each system now: done / total, outcomes, rate, concurrency, pause, circuit. */
+	progress(): RunProgress;
+	/**
+	 * `listener` hears the progress every `everyMs` of the run's clock (default 5 s), at each pause
+	 * or circuit start and once at the end (`done`, or `stopped` when cancelled or failed). Returns
+	 * the unsubscribe function; nothing of it outlives the run.
+	 */
+	onProgress(listener: ProgressListener, everyMs?: number): () => void;
 }
 
 /** A run that cannot start as configured: refused before the input is read. */
@@ -121,6 +132,15 @@ export async function offboard(
 	}
 	if (!options.dryRun) checkExpiries(options, toSendBySystem);
 
+	const recorder = new RunRecorder(
+		options.clock ?? realClock,
+		options.plan.systems.map((plan) => ({
+			system: plan.system.id,
+			name: plan.system.displayName,
+			total: toSendBySystem.get(plan.system.id) ?? 0,
+		})),
+	);
+
 	// Bounded: a slow consumer (a report written to disk) holds the plan back instead of buffering it.
 	const out = new Channel<PairOutcome>(OUTPUT_HIGH_WATER);
 	let run: Run | undefined;
@@ -139,6 +159,7 @@ export async function offboard(
 			const then = system?.lookup
 				? `, then ${system.method} ${system.path.replace('{userId}', '{the id it finds}')}`
 				: '';
+			recorder.outcome(step.pair.system, 'would_remove');
 			out.push({
 				...pairFields(step.pair),
 				status: 'would_remove',
@@ -160,7 +181,11 @@ export async function offboard(
 				else yield step.pair;
 			}
 		}
-		run = runRemovals(pairs(), options);
+		run = runRemovals(pairs(), { ...options, recorder });
+		const sent = (outcome: PairOutcome): void => {
+			recorder.outcome(outcome.system, outcome.status);
+			out.push(outcome);
+		};
 		const evidence = new ScopeEvidence(
 			options.limiters.store,
 			Object.fromEntries(
@@ -171,12 +196,12 @@ export async function offboard(
 			),
 		);
 		for await (const outcome of run) {
-			for (const ready of await evidence.see(outcome)) out.push(ready);
+			for (const ready of await evidence.see(outcome)) sent(ready);
 			await out.roomFor();
 		}
 		for (const held of await evidence.finish()) {
 			await out.roomFor();
-			out.push(held);
+			sent(held);
 		}
 	}
 
@@ -184,12 +209,21 @@ export async function offboard(
 	return {
 		toSend,
 		stats: () => run?.stats() ?? {},
+		timeline: () => recorder.timeline(),
+		progress: () => recorder.progress(),
+		onProgress: (listener, everyMs) => recorder.onProgress(listener, everyMs),
 		[Symbol.asyncIterator]() {
 			if (!started) {
 				started = true;
 				(options.dryRun ? dryRun() : realRun()).then(
-					() => out.close(),
-					(error: unknown) => out.fail(error),
+					() => {
+						recorder.end('done');
+						out.close();
+					},
+					(error: unknown) => {
+						recorder.end('stopped');
+						out.fail(error);
+					},
 				);
 			}
 			return out[Symbol.asyncIterator]();

@@ -29,6 +29,7 @@ import {
 	UNCERTAIN_KINDS,
 } from './retry';
 import { ScopeGate } from './scopeGate';
+import type { AnswerCount, RunRecorder } from './timeline';
 
 /** Everything the engine needs to talk to one system in this run. */
 export interface SystemRuntime {
@@ -57,6 +58,8 @@ export interface RunOptions {
 	signal?: AbortSignal;
 	/** Pairs started but not finished, at most (bounds memory for a streamed input). */
 	maxOutstanding?: number;
+	/** Records answers, limiter samples, pauses and circuits over time (progress, the report). */
+	recorder?: RunRecorder;
 }
 
 export interface SystemRunStats {
@@ -67,6 +70,13 @@ export interface SystemRunStats {
 
 export interface Run extends AsyncIterable<PairOutcome> {
 	stats(): Readonly<Partial<Record<SystemId, SystemRunStats>>>;
+}
+
+/** How the timeline counts an answer's verdict: only a request to slow down is not accepted. */
+function answerCount(kind: Verdict['kind']): AnswerCount {
+	if (kind === 'rate_limited') return 'rateLimited';
+	if (kind === 'overloaded') return 'overloaded';
+	return 'accepted';
 }
 
 let runCounter = 0;
@@ -115,6 +125,7 @@ export function runRemovals(
 				)
 				.then((got) => {
 					used.add(got);
+					options.recorder?.watch(id, got);
 					return got;
 				});
 			limiters.set(id, limiter);
@@ -245,6 +256,7 @@ export function runRemovals(
 			while (counted < retry.maxAttempts) {
 				const permit = await limiter.acquire(runId, options.signal);
 				if ('refused' in permit) {
+					options.recorder?.refused(pair.system, permit.refused);
 					last = { kind: 'circuit_open', reason: `${name} is paused: ${permit.refused}` };
 					return failLast();
 				}
@@ -263,6 +275,7 @@ export function runRemovals(
 					counters.transportErrors++;
 					const error: TransportError = result.transportError;
 					if (error.kind === 'aborted') throw abortError(options.signal);
+					options.recorder?.answered(pair.system, 'transportErrors');
 					// A lookup is a read: its lost answer changed nothing.
 					if (step === 'change' && transportErrorIsUncertain(error.kind, error.code)) {
 						uncertain ??= { reason: error.message, lost: true };
@@ -279,6 +292,7 @@ export function runRemovals(
 					reason: verdict.reason,
 					...(verdict.concurrencyLimited ? { concurrencyLimited: true } : {}),
 				});
+				options.recorder?.answered(pair.system, answerCount(verdict.kind));
 				last = { kind: verdict.kind, reason: verdict.reason, httpStatus: verdict.httpStatus };
 				if (probingScope && !INCONCLUSIVE_KINDS.has(verdict.kind)) {
 					probingScope = false;

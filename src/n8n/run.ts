@@ -28,6 +28,7 @@ import { SYSTEMS } from '../systems';
 import type { SystemId } from '../systems/types';
 import { type ChosenStore, chooseLimitStore } from './limitStore';
 import { OUTPUTS, type OutputMode } from './outputs';
+import { logProgress } from './progress';
 import { n8nClock, resolveSystem, type SystemSettings } from './systems';
 
 export interface NodeRunSystem {
@@ -178,17 +179,30 @@ export async function runNode(
 		name: runtimes[system]?.system.displayName ?? SYSTEMS[system].displayName,
 	}));
 	const names = new Map(systems.map(({ system, name }) => [system, name]));
-	return await OUTPUTS[config.output]({
-		context,
-		run,
-		nameOf: (outcome) => names.get(outcome.system) ?? SYSTEMS[outcome.system].displayName,
-		systems,
-		itemCount: items.length,
-		itemOf: (outcome) => (fromFile ? 0 : outcome.row - 1),
-		routeErrors: context.getNode().onError === 'continueErrorOutput',
-		dryRun: config.dryRun,
-		receivedAt,
-		requestIdOf: config.requestIdOf ?? (() => ''),
-		limitStore: store.kind,
-	});
+	// A dry run sends nothing: it is over before a progress line would help.
+	const stopProgress = config.dryRun
+		? () => undefined
+		: logProgress(
+				run,
+				context.logger,
+				context.getExecutionId(),
+				context.getExecutionCancelSignal(),
+			);
+	try {
+		return await OUTPUTS[config.output]({
+			context,
+			run,
+			nameOf: (outcome) => names.get(outcome.system) ?? SYSTEMS[outcome.system].displayName,
+			systems,
+			itemCount: items.length,
+			itemOf: (outcome) => (fromFile ? 0 : outcome.row - 1),
+			routeErrors: context.getNode().onError === 'continueErrorOutput',
+			dryRun: config.dryRun,
+			receivedAt,
+			requestIdOf: config.requestIdOf ?? (() => ''),
+			limitStore: store.kind,
+		});
+	} finally {
+		stopProgress();
+	}
 }

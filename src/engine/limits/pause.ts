@@ -54,3 +54,21 @@ export function readPause(
 		return { ...announced, decision: { kind: 'remaining', remaining: signal.remaining } };
 	return { ...announced, decision: { kind: 'none' } };
 }
+
+/**
+ * Why an answer paused its system, one line for progress lines and the report — from the parsed
+ * headers, never their raw text: "429 with Retry-After 3 s". `status`: the overload answer's status.
+ */
+export function pauseReason(
+	headers: Readonly<Record<string, string>>,
+	status: number | undefined,
+	now: number,
+): string {
+	const signal = readRateLimit(headers, now);
+	const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
+	const asked =
+		signal.retryAfterMs !== undefined
+			? `Retry-After ${seconds(signal.retryAfterMs)}`
+			: `no requests left until the limit resets in ${seconds(signal.resetMs ?? 0)}`;
+	return status === undefined ? asked : `${status} with ${asked}`;
+}
