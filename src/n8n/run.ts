@@ -201,6 +201,8 @@ export async function runNode(
 			receivedAt,
 			requestIdOf: config.requestIdOf ?? (() => ''),
 			limitStore: store.kind,
+			// What the engine recorded per second: the HTML report's timeline (a dry run sends nothing).
+			...(config.dryRun ? {} : { timeline: () => run.timeline() }),
 		});
 	} finally {
 		stopProgress();

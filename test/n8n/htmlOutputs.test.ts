@@ -126,6 +126,10 @@ describe('Offboard Users: the HTML pages', () => {
 		expect(html).toContain('<h1>Offboarding run report</h1>');
 		expect(html).toContain('<tr><th scope="row">Limits kept in</th><td>memory</td></tr>');
 		expect(html).toContain('<h2>Failures</h2><p>No pair failed.</p>');
+		// The engine's own record, one chart per system, each with its answered second(s).
+		expect(html).not.toContain('No timeline recorded');
+		expect(html.match(/<figure>/g)).toHaveLength(5);
+		expect(html.match(/<circle class="pt"/g)?.length).toBeGreaterThanOrEqual(5);
 	});
 
 	it('gives each receipt item its printable page', async () => {
