@@ -36,7 +36,8 @@ function people(from: number, count: number): DemoPerson[] {
 
 function writeLeavers(rows: readonly Partial<DemoPerson>[]): void {
 	for (const name of readdirSync(fx.n8n.filesDir))
-		if (name.startsWith('offboarding-report-')) rmSync(join(fx.n8n.filesDir, name));
+		if (name.startsWith('offboarding-report-') || name.startsWith('offboarding-run-'))
+			rmSync(join(fx.n8n.filesDir, name));
 	writeFileSync(join(fx.n8n.filesDir, 'leavers.csv'), leaversCsv(rows));
 }
 
@@ -84,6 +85,13 @@ describe('Nightly offboarding example in real n8n', () => {
 		).toEqual(SYSTEMS.map(() => 30));
 		const report = readReport();
 		expect(report).toHaveLength(150);
+		// The HTML run report beside it: one chart per system, from what the engine recorded.
+		const pages = readdirSync(fx.n8n.filesDir).filter((n) => n.startsWith('offboarding-run-'));
+		expect(pages).toHaveLength(1);
+		const page = readFileSync(join(fx.n8n.filesDir, pages[0]), 'utf8');
+		expect(page).toContain('<h1>Offboarding run report</h1>');
+		expect(page.match(/<figure>/g)).toHaveLength(5);
+		expect(page).not.toContain('No timeline recorded');
 		expect(countBy(report, (r) => `${r.system}:${r.status}`)).toEqual(perSystem('removed', 30));
 		expect(new Set(report.map((r) => r.httpStatus))).toEqual(new Set(['200']));
 		const [summary] = nodeOutput(execution, 'Summary');
