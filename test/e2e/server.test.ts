@@ -129,6 +129,25 @@ describe('GDPR erasure webhook in real n8n', () => {
 		expect(second.complete).toBe(true);
 	});
 
+	it('answers with the printable receipt page for ?format=html: same status, HTML, no email', async () => {
+		const subject = demoPerson(502);
+		fx.sandbox.addPerson(subject);
+		const request = signedPost(fx.signingSecret, {
+			requestId: 'REQ-502',
+			email: subject.email,
+			ids: idsOf(subject),
+		});
+		const response = await fetch(`${fx.n8n.baseUrl}/webhook/${WEBHOOK_PATH}?format=html`, request);
+		const page = await response.text();
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+		expect(page).toMatch(/^<!DOCTYPE html>/i);
+		expect(page).toContain('REQ-502');
+		expect(page).not.toContain(subject.email);
+		for (const system of SYSTEMS)
+			expect(fx.sandbox.isDemoMember(system, subject[USER_ID_FIELD[system]])).toBe(false);
+	});
+
 	it('answers 502 "no access found, unconfirmed" for an Ejento project typo; 200 only where a removal proved the project', async () => {
 		// Never a member anywhere: every system answers "not there".
 		const nobody = demoPerson(505);
