@@ -52,7 +52,6 @@ export class CustomHttpApi implements ICredentialType {
 			default: '',
 			displayOptions: { show: { authType: ['bearer'] } },
 		},
-		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- the header *name*, not a secret
 		{
 			displayName: 'Header Name',
 			name: 'headerName',

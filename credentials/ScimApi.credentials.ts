@@ -41,7 +41,6 @@ export class ScimApi implements ICredentialType {
 			default: '',
 			required: true,
 		},
-		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- the header *name*, not a secret
 		{
 			displayName: 'Header Name',
 			name: 'headerName',
