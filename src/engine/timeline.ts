@@ -115,16 +115,20 @@ interface Span {
 	reason: string;
 }
 
-interface SystemRecord {
-	system: string;
-	name: string;
-	total: number;
-	done: number;
-	removed: number;
-	notFound: number;
-	failed: number;
-	skipped: number;
-	wouldRemove: number;
+/** A system's running record: its progress counts (as a progress line shows them), and more. */
+interface SystemRecord
+	extends Pick<
+		SystemProgress,
+		| 'system'
+		| 'name'
+		| 'total'
+		| 'done'
+		| 'removed'
+		| 'notFound'
+		| 'failed'
+		| 'skipped'
+		| 'wouldRemove'
+	> {
 	limiter: LimiterReading | undefined;
 	seconds: TimelineSecond[];
 	spans: Span[];
