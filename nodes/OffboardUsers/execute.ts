@@ -3,8 +3,16 @@
  * when the whole run is refused.
  */
 import { type IExecuteFunctions, type INodeExecutionData, NodeOperationError } from 'n8n-workflow';
-import type { ScopeSource } from '../../src/engine/plan';
-import type { InputRow } from '../../src/engine/rows';
+import type { ScopeSource, ValueSource } from '../../src/engine/plan';
+import { columnKey, fieldValue, type GivenIds, type InputRow } from '../../src/engine/rows';
+import {
+	EMAIL_COLUMN,
+	expressionLabel,
+	scopeColumnDefault,
+	scopeDisplayName,
+	userIdColumnDisplayName,
+	userIdColumnParameter,
+} from '../../src/n8n/columns';
 import type { OutputMode } from '../../src/n8n/outputs';
 import { runNode } from '../../src/n8n/run';
 import type { SystemSettings } from '../../src/n8n/systems';
@@ -61,22 +69,109 @@ function settingsFor(
 	};
 }
 
+/** A column setting of the node: its parameter, its name in messages and its default. */
+interface ColumnSetting {
+	parameter: string;
+	displayName: string;
+	default: string;
+}
+
+/** A column setting as read: a column / field name, or (items input) a value per item. */
+type ColumnValue = { field: string } | { values: unknown[] };
+
+function quoted(names: readonly string[]): string {
+	return names
+		.slice(0, 30)
+		.map((n) => `"${n.slice(0, 60)}"`)
+		.join(', ');
+}
+
+/**
+ * Reads a column setting. With incoming items, an expression gives the value itself, per item (as
+ * in every n8n node); otherwise the setting is a name (with a CSV, an expression is evaluated once
+ * and must give the column's name). A run whose setting cannot be right is refused before any
+ * call: an empty name; a name set by hand that no item has; an expression that gives one of the
+ * item's field names (it was meant as the name: `{{ "Slack ID" }}` would remove a user "Slack ID").
+ */
+function readColumn(
+	context: IExecuteFunctions,
+	setting: ColumnSetting,
+	items: readonly INodeExecutionData[] | undefined,
+): ColumnValue {
+	const fail = (message: string): never => {
+		throw new NodeOperationError(context.getNode(), message);
+	};
+	const raw = context.getNodeParameter(setting.parameter, 0, setting.default, {
+		rawExpressions: true,
+	});
+	if (items && typeof raw === 'string' && raw.startsWith('=')) {
+		const values = items.map((_, index) => context.getNodeParameter(setting.parameter, index));
+		values.forEach((value, index) => {
+			if (typeof value !== 'string' || value.trim() === '') return;
+			const field = Object.keys(items[index].json).find((k) => columnKey(k) === columnKey(value));
+			if (field !== undefined)
+				fail(
+					`The ${setting.displayName} expression gave "${value.slice(0, 60)}" for item ${index + 1}, which is the name of one of its fields: write the field name without {{ }} to read that field, or make the expression give the value (e.g. {{ $json["${field}"] }}). Nothing was removed.`,
+				);
+		});
+		return { values };
+	}
+	const name = String(context.getNodeParameter(setting.parameter, 0, setting.default) ?? '').trim();
+	if (name === '') fail(`Enter the ${setting.displayName}: the column or item field that holds it`);
+	// A name changed by hand that no incoming item has is a typo, not a run of missing ids.
+	if (
+		items &&
+		items.length > 0 &&
+		name !== setting.default &&
+		!items.some((item) => fieldValue(item.json, name) !== undefined)
+	)
+		fail(
+			`No incoming item has a field "${name}" (${setting.displayName}); the first item's fields are: ${quoted(Object.keys(items[0].json))}. Map it to one of them, or use an expression. Nothing was removed.`,
+		);
+	return { field: name };
+}
+
+/** Where the values of a column setting are read, and the per-item values of an expression. */
+function valueSource(column: ColumnValue, setting: ColumnSetting): ValueSource {
+	return 'field' in column ? column : { given: expressionLabel(setting.displayName) };
+}
+
+/** A system finds people by their email with these settings (SCIM's Find By: userName / email). */
+function findsByEmail(system: SystemId, options: Readonly<Record<string, unknown>>): boolean {
+	return (SYSTEMS[system].settings ?? []).some((setting) =>
+		setting.choices?.some((c) => c.findsByEmail && c.value === options[setting.key]),
+	);
+}
+
 function scopeSource(
 	context: IExecuteFunctions,
 	system: SystemId,
 	key: string,
 	separator: string,
-): ScopeSource {
+	items: readonly INodeExecutionData[] | undefined,
+): { source: ScopeSource; values?: unknown[] } {
 	const source = context.getNodeParameter(scopeParameter(system, key, 'Source'), 0) as
 		| 'fixed'
 		| 'field';
-	if (source === 'field')
-		return { field: context.getNodeParameter(scopeParameter(system, key, 'Field'), 0) as string };
+	if (source === 'field') {
+		const setting = {
+			parameter: scopeParameter(system, key, 'Field'),
+			displayName: `${scopeDisplayName(system, key)} Field`,
+			default: scopeColumnDefault(system, key),
+		};
+		const column = readColumn(context, setting, items);
+		return 'field' in column
+			? { source: column }
+			: {
+					source: { given: true, list: true, label: expressionLabel(setting.displayName) },
+					values: column.values,
+				};
+	}
 	const values = String(context.getNodeParameter(scopeParameter(system, key, 'Values'), 0) ?? '')
 		.split(separator)
 		.map((v) => v.trim())
 		.filter((v) => v !== '');
-	return { fixed: values };
+	return { source: { fixed: values } };
 }
 
 export async function executeOffboarding(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -90,25 +185,70 @@ export async function executeOffboarding(this: IExecuteFunctions): Promise<INode
 			this.getNode(),
 			'A GDPR receipt answers one request per incoming item: set Input to Incoming Items',
 		);
-	return await runNode(this, {
-		systems: systems.map((system) => ({
+	// Incoming items: column settings may be expressions, evaluated per item.
+	const items = inputSource === 'items' ? this.getInputData() : undefined;
+	const emailSetting = {
+		parameter: EMAIL_COLUMN.name,
+		displayName: EMAIL_COLUMN.displayName,
+		default: EMAIL_COLUMN.default,
+	};
+	const emailColumn = readColumn(this, emailSetting, items);
+	// Per system: its run settings, and the values its expressions gave per item.
+	const given: Array<{ system: SystemId; ids: (index: number) => GivenIds }> = [];
+	const runSystems = systems.map((system) => {
+		const settings = settingsFor(this, system, options);
+		const scopes: Record<string, ScopeSource> = {};
+		const scopeValues: Array<[string, unknown[]]> = [];
+		for (const field of SYSTEMS[system].scopeFields) {
+			const read = scopeSource(this, system, field.key, separator, items);
+			scopes[field.key] = read.source;
+			if (read.values) scopeValues.push([field.key, read.values]);
+		}
+		const idSetting = {
+			parameter: userIdColumnParameter(system),
+			displayName: userIdColumnDisplayName(system),
+			default: SYSTEMS[system].userIdField,
+		};
+		// A system that finds people by email reads the Email Column; its own is not shown.
+		const idColumn = findsByEmail(system, settings.options ?? {})
+			? undefined
+			: readColumn(this, idSetting, items);
+		const idValues = idColumn && 'values' in idColumn ? idColumn.values : undefined;
+		if (idValues || scopeValues.length > 0)
+			given.push({
+				system,
+				ids: (index) => ({
+					...(idValues ? { userId: idValues[index] } : {}),
+					scopes: Object.fromEntries(scopeValues.map(([key, values]) => [key, values[index]])),
+				}),
+			});
+		return {
 			system,
-			settings: settingsFor(this, system, options),
-			scopes: Object.fromEntries(
-				SYSTEMS[system].scopeFields.map((field) => [
-					field.key,
-					scopeSource(this, system, field.key, separator),
-				]),
-			),
-		})),
-		input:
-			inputSource === 'csv'
-				? { csvBinaryProperty: this.getNodeParameter('binaryPropertyName', 0) as string }
-				: {
-						rows: this.getInputData().map(
-							(item, index): InputRow => ({ kind: 'person', row: index + 1, fields: item.json }),
-						),
-					},
+			settings,
+			scopes,
+			...(idColumn ? { userId: valueSource(idColumn, idSetting) } : {}),
+		};
+	});
+	return await runNode(this, {
+		systems: runSystems,
+		input: items
+			? {
+					rows: items.map(
+						(item, index): InputRow => ({
+							kind: 'person',
+							row: index + 1,
+							fields: item.json,
+							...('values' in emailColumn ? { givenEmail: emailColumn.values[index] } : {}),
+							...(given.length > 0
+								? {
+										given: Object.fromEntries(given.map(({ system, ids }) => [system, ids(index)])),
+									}
+								: {}),
+						}),
+					),
+				}
+			: { csvBinaryProperty: this.getNodeParameter('binaryPropertyName', 0) as string },
+		email: valueSource(emailColumn, emailSetting),
 		output: outputMode,
 		limitStore: this.getNodeParameter('limitStore', 0, 'auto') as 'auto' | 'redisCredential',
 		dryRun: options.dryRun === true,

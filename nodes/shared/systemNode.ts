@@ -122,7 +122,15 @@ export function systemSettingProperties(
 			displayName: setting.label,
 			name: nameOf(setting.key),
 			type: setting.choices ? 'options' : 'string',
-			...(setting.choices ? { options: setting.choices.map((c) => ({ ...c })) } : {}),
+			...(setting.choices
+				? {
+						options: setting.choices.map(({ name, value, description }) => ({
+							name,
+							value,
+							description,
+						})),
+					}
+				: {}),
 			default: setting.default,
 			description: setting.description,
 			displayOptions: { show },

@@ -8,7 +8,7 @@ import type { SystemId } from '../systems/types';
 import { Channel } from './channel';
 import { realClock } from './clock';
 import { type Pair, type PairOutcome, pairFields, type PlannedRequest } from './outcome';
-import { type PlanConfig, planRows } from './plan';
+import { type PlanConfig, Planner, planRows, type UserIdCount } from './plan';
 import type { InputRow } from './rows';
 import { ScopeEvidence } from './scopeEvidence';
 import { type Run, runRemovals, type RunOptions, type SystemRunStats } from './run';
@@ -52,6 +52,11 @@ export interface OffboardOptions extends Omit<RunOptions, 'signal' | 'recorder'>
 export interface Offboarding extends AsyncIterable<PairOutcome> {
 	/** Pairs that send (or, in a dry run, would send) a request. */
 	readonly toSend: number;
+	/**
+	 * Per system, the input rows by whether they had a user id (known before anything is sent):
+	 * a wrong column mapping shows here as rows without an id.
+	 */
+	readonly userIds: Readonly<Partial<Record<SystemId, UserIdCount>>>;
 	stats(): Readonly<Partial<Record<SystemId, SystemRunStats>>>;
 	/** What the run recorded so far, per system and second (the report's timeline). */
 	timeline(): RunTimeline;
@@ -117,14 +122,18 @@ export async function offboard(
 	// The plan yields a row's pairs together: people are counted without holding their rows.
 	let people = 0;
 	let lastRow: number | undefined;
-	for await (const step of planRows(rows(), options.plan)) {
+	const counting = new Planner(options.plan);
+	for await (const row of rows()) {
 		if (options.signal?.aborted) throw options.signal.reason;
-		if (step.kind !== 'send') continue;
-		toSend++;
-		toSendBySystem.set(step.pair.system, (toSendBySystem.get(step.pair.system) ?? 0) + 1);
-		if (step.pair.row !== lastRow) people++;
-		lastRow = step.pair.row;
+		for (const step of counting.steps(row)) {
+			if (step.kind !== 'send') continue;
+			toSend++;
+			toSendBySystem.set(step.pair.system, (toSendBySystem.get(step.pair.system) ?? 0) + 1);
+			if (step.pair.row !== lastRow) people++;
+			lastRow = step.pair.row;
+		}
 	}
+	const userIds = counting.userIds();
 	if (toSend > threshold) {
 		throw new RunRefusedError(
 			`This run would send ${toSend} removals (${people} ${people === 1 ? 'person' : 'people'}, one removal per person, system and scope), above the deletion threshold of ${threshold}: nothing was sent. Check the input, then raise the threshold or split the batch.`,
@@ -208,6 +217,7 @@ export async function offboard(
 	let started = false;
 	return {
 		toSend,
+		userIds,
 		stats: () => run?.stats() ?? {},
 		timeline: () => recorder.timeline(),
 		progress: () => recorder.progress(),

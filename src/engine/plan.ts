@@ -27,18 +27,49 @@ import {
 /**
  * Where a scope id comes from: fixed in the node (one or many), a row field (one or a list;
  * `single`: exactly one id, never split), or given by the node per row (`PersonRow.given`: a
- * per-system node's parameter, an AI tool's argument — always exactly one id, never split).
+ * per-system node's parameter, an AI tool's argument — exactly one id, never split; or, `list`,
+ * an Offboard Users expression per item — one or a list, like a field; `label` names it in reasons).
  */
 export type ScopeSource =
 	| { fixed: readonly string[] }
 	| { field: string; single?: boolean }
-	| { given: true };
+	| { given: true; list?: boolean; label?: string };
+
+/**
+ * Where a row's email or user id is read: a field (a CSV column, an item field; matched as
+ * `fieldValue` does), or given by the node per row (`PersonRow.givenEmail` / `given[system].userId`:
+ * an expression evaluated per item), which `given` names in reasons ('value of the "Email Column"
+ * expression').
+ */
+export type ValueSource = { field: string } | { given: string };
+
+/**
+ * Per system, how many rows named a user (and so were planned) and how many had no id to use;
+ * `field` or `given` says where the ids were read.
+ */
+export type UserIdCount = ValueSource & {
+	/** Rows with an id (each planned: sent, or skipped as a duplicate or a protected user). */
+	withId: number;
+	/** Rows with no id for this system: skipped, nothing sent there. */
+	missingId: number;
+	/** Rows that could not be read, or whose id is not a usable value: failed. */
+	unreadable: number;
+};
+
+/** How a value source is named in a reason: the field's name, or what gives the value. */
+export function sourceName(source: ValueSource): string {
+	return 'field' in source ? source.field : source.given;
+}
 
 export interface SystemPlan {
 	system: SystemDefinition;
 	baseUrl: string;
-	/** The row field holding this system's user id (default: the system's own, e.g. `flashbackUserId`). */
-	userIdField?: string;
+	/**
+	 * Where this system's user id is read (default: the system's own field, e.g. `flashbackUserId`).
+	 * A system that finds users by their email (`userIdField: 'email'`, SCIM by email) reads the
+	 * plan's email source instead, whatever this says.
+	 */
+	userId?: ValueSource;
 	/** One source per scope field of the system (e.g. `workspaceId`). */
 	scopes: Readonly<Record<string, ScopeSource>>;
 	/** The credential's own account (e.g. Mudbase JWT `sub`): never removed. */
@@ -52,6 +83,16 @@ export interface PlanConfig {
 	protectedUsers?: readonly string[];
 	/** Splits a list-valued scope cell of a CSV (default ","). */
 	listSeparator?: string;
+	/** Where each row's email is read (default: the field `email`). */
+	email?: ValueSource;
+}
+
+const EMAIL_FIELD: ValueSource = { field: 'email' };
+
+/** Where `plan`'s user ids are read in a run whose emails come from `email`. */
+export function userIdSource(plan: SystemPlan, email: ValueSource = EMAIL_FIELD): ValueSource {
+	if (plan.system.userIdField === 'email') return email;
+	return plan.userId ?? { field: plan.system.userIdField };
 }
 
 export type PlanStep =
@@ -130,13 +171,32 @@ export class Planner {
 	private readonly protectedKeys: ReadonlySet<string>;
 	private readonly separator: string;
 	private readonly bySystem: ReadonlyMap<SystemId, SystemPlan>;
+	private readonly email: ValueSource;
+	private readonly counts = new Map<SystemId, UserIdCount>();
+	private readonly idSources = new Map<SystemId, ValueSource>();
 
 	constructor(private readonly config: PlanConfig) {
+		this.email = config.email ?? EMAIL_FIELD;
+		for (const plan of config.systems) {
+			const source = userIdSource(plan, this.email);
+			this.idSources.set(plan.system.id, source);
+			this.counts.set(plan.system.id, { ...source, withId: 0, missingId: 0, unreadable: 0 });
+		}
 		this.protectedKeys = new Set(
 			(config.protectedUsers ?? []).filter((u) => u.trim() !== '').map(protectKey),
 		);
 		this.separator = config.listSeparator ?? ',';
 		this.bySystem = new Map(config.systems.map((s) => [s.system.id, s]));
+	}
+
+	/** Per system, the rows planned so far by whether they had an id (a report row has one). */
+	userIds(): Partial<Record<SystemId, UserIdCount>> {
+		return Object.fromEntries([...this.counts].map(([id, count]) => [id, { ...count }]));
+	}
+
+	private count(system: SystemId, kind: 'withId' | 'missingId' | 'unreadable'): void {
+		const entry = this.counts.get(system);
+		if (entry) entry[kind]++;
 	}
 
 	/** The steps for one input row, in system order. */
@@ -148,12 +208,14 @@ export class Planner {
 	private *personSteps(row: PersonRow): Generator<PlanStep> {
 		let counter = 0;
 		const nextId = (system: SystemId): string => `${row.row}/${system}/${++counter}`;
-		const readEmailResult = readEmail(fieldValue(row.fields, 'email'));
+		const rawEmail =
+			'field' in this.email ? fieldValue(row.fields, this.email.field) : row.givenEmail;
+		const readEmailResult = readEmail(rawEmail);
 		const rowProblem = row.error ?? (readEmailResult.ok ? undefined : readEmailResult.reason);
 		const email = readEmailResult.ok ? readEmailResult.value : undefined;
 
 		// A refused row still shows who it was: the email and ids as the row gave them.
-		const shownEmail = email ?? asShown(fieldValue(row.fields, 'email'));
+		const shownEmail = email ?? asShown(rawEmail);
 		for (const plan of this.config.systems) {
 			const id = plan.system.id;
 			const base = {
@@ -162,10 +224,20 @@ export class Planner {
 				system: id,
 			};
 			const given = row.given?.[id];
-			const field = plan.userIdField ?? plan.system.userIdField;
-			const rawUser = given && 'userId' in given ? given.userId : fieldValue(row.fields, field);
+			const source = this.idSources.get(id) ?? userIdSource(plan, this.email);
+			const field = sourceName(source);
+			// A per-system node gives its User parameter per row, whatever the source says.
+			const rawUser =
+				given && 'userId' in given
+					? given.userId
+					: 'field' in source
+						? fieldValue(row.fields, source.field)
+						: source === this.email
+							? rawEmail
+							: undefined;
 			const shownUser = asShown(rawUser) ?? '';
 			if (rowProblem) {
+				this.count(id, 'unreadable');
 				for (const scope of this.fixedScopesOr(plan)) {
 					yield done(
 						{ ...base, id: nextId(id), scope, userId: shownUser },
@@ -190,10 +262,12 @@ export class Planner {
 					continue;
 				}
 				if ('given' in source) {
-					const list = singleId(scopeField.label, given?.scopes?.[scopeField.key]);
+					const name = source.label ?? scopeField.label;
+					const value = given?.scopes?.[scopeField.key];
+					const list = source.list ? readList(name, value, this.separator) : singleId(name, value);
 					if (!list.ok || list.value.length === 0) {
 						scopeProblem = list.ok
-							? `no ${plan.system.displayName} ${scopeField.label} given`
+							? `no ${plan.system.displayName} ${scopeField.label} given${source.label ? ` (${source.label})` : ''}`
 							: list.reason;
 						break;
 					}
@@ -213,6 +287,7 @@ export class Planner {
 				scopeValues.push([scopeField.key, list.value]);
 			}
 			if (!user.ok) {
+				this.count(id, 'unreadable');
 				const reason = `row ${row.row}: ${user.reason}`;
 				for (const scope of this.fixedScopesOr(plan))
 					yield done(
@@ -224,6 +299,7 @@ export class Planner {
 				continue;
 			}
 			if (user.value === undefined) {
+				this.count(id, 'missingId');
 				for (const scope of scopeProblem ? [{}] : combinations(scopeValues)) {
 					yield done(
 						{ ...base, id: nextId(id), scope, userId: '' },
@@ -234,6 +310,7 @@ export class Planner {
 				}
 				continue;
 			}
+			this.count(id, 'withId');
 			if (scopeProblem) {
 				yield done(
 					{ ...base, id: nextId(id), scope: {}, userId: user.value },
@@ -250,6 +327,7 @@ export class Planner {
 	}
 
 	private reportPairStep(row: ReportPairRow): PlanStep {
+		this.count(row.system, 'withId');
 		const pair = {
 			id: `${row.row}/${row.system}/1`,
 			row: row.row,

@@ -18,6 +18,8 @@ export interface PersonRow {
 	 * scope parameters, evaluated per item. A scope source `{ given: true }` reads `scopes[key]`.
 	 */
 	given?: Readonly<Partial<Record<SystemId, GivenIds>>>;
+	/** The email as the node gives it per row (an Email Column expression), instead of a field. */
+	givenEmail?: unknown;
 }
 
 export interface GivenIds {
@@ -42,12 +44,28 @@ export interface ReportPairRow {
 
 export type InputRow = PersonRow | ReportPairRow;
 
-/** Looks a field up by exact name, else case-insensitively ("Email" finds `email`). */
+/**
+ * A column or field name as names are matched: case and spaces ignored, so "Work Email",
+ * "work email " and "WorkEmail" are one name (HR exports differ in both; Excel adds no-break spaces).
+ */
+export function columnKey(name: string): string {
+	return name.replace(/\s+/g, '').toLowerCase();
+}
+
+/**
+ * Looks a field up by exact name, else by `columnKey` ("Work Email" finds `work email`), else — an
+ * item's nested field, as n8n's field paths name it — by a dotted path (`person.slackId`).
+ */
 export function fieldValue(fields: Readonly<Record<string, unknown>>, name: string): unknown {
 	if (name in fields) return fields[name];
-	const lower = name.toLowerCase();
-	for (const key of Object.keys(fields)) if (key.trim().toLowerCase() === lower) return fields[key];
-	return undefined;
+	const wanted = columnKey(name);
+	for (const key of Object.keys(fields)) if (columnKey(key) === wanted) return fields[key];
+	const dot = name.indexOf('.');
+	if (dot <= 0 || dot === name.length - 1) return undefined;
+	const head = fieldValue(fields, name.slice(0, dot));
+	return head !== null && typeof head === 'object' && !Array.isArray(head)
+		? fieldValue(head as Record<string, unknown>, name.slice(dot + 1))
+		: undefined;
 }
 
 // One '@' with something on both sides and no spaces, or blank: loose on purpose (a strict RFC

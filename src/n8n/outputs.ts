@@ -19,7 +19,9 @@ import {
 	ReportBuilder,
 	reportHeaderLine,
 	reportLine,
+	totalsKey,
 } from '../engine/report';
+import type { UserIdCount } from '../engine/plan';
 import { buildReceipt } from '../receipt';
 import { FailureSample, type ReportHtmlInput, renderReportHtml } from '../html/report';
 import { type ReceiptJson, renderReceiptHtml } from '../html/receipt';
@@ -86,13 +88,57 @@ export function receiptFileName(requestId: string): string {
 	return safe === '' ? 'gdpr-receipt.html' : `gdpr-receipt-${safe}.html`;
 }
 
-/** What every mode ends with: the report's warnings as execution hints (and returned). */
-export function hintWarnings(context: IExecuteFunctions, report: ReportBuilder): string[] {
-	const warnings = report.warnings();
+/** What every mode ends with: the report's warnings (and `more`) as execution hints (and returned). */
+export function hintWarnings(
+	context: IExecuteFunctions,
+	report: ReportBuilder,
+	more: readonly string[] = [],
+): string[] {
+	const warnings = [...report.warnings(), ...more];
 	if (warnings.length > 0)
 		context.addExecutionHints(
 			...warnings.map((message) => ({ message, type: 'warning' as const })),
 		);
+	return warnings;
+}
+
+/** Where a system's ids were read, in a sentence: `"Flashback ID"`, or the expression's value. */
+function readFrom(count: UserIdCount): string {
+	return 'field' in count ? `"${count.field}"` : `the ${count.given}`;
+}
+
+/** Per system of the node (keyed as the totals are): the rows with and without a user id. */
+function userIdCounts(out: OutputContext): Record<string, UserIdCount> {
+	const counts: Record<string, UserIdCount> = {};
+	for (const named of out.systems) {
+		const count = out.run.userIds[named.system];
+		if (count) counts[totalsKey(named)] = { ...count };
+	}
+	return counts;
+}
+
+/**
+ * A system for which no row had a user id: nothing was sent there, which is how a wrong column
+ * mapping looks. A dry run also says, per system, how many rows had one (an info hint each).
+ */
+function userIdWarnings(out: OutputContext): string[] {
+	const warnings: string[] = [];
+	const hints: string[] = [];
+	for (const { system, name } of out.systems) {
+		const count = out.run.userIds[system];
+		if (!count) continue;
+		const rows = count.withId + count.missingId + count.unreadable;
+		if (count.withId === 0 && count.missingId > 0)
+			warnings.push(
+				`${name}: ${rows === 1 ? 'the one row has no' : `none of the ${rows} rows has a`} user id in ${readFrom(count)}: nothing was sent there. Check the column it is read from.`,
+			);
+		if (out.dryRun)
+			hints.push(
+				`${name}: ${count.withId} of ${rows} rows with a user id in ${readFrom(count)}, ${count.missingId} skipped without one${count.unreadable > 0 ? `, ${count.unreadable} unreadable (failed)` : ''}`,
+			);
+	}
+	if (hints.length > 0)
+		out.context.addExecutionHints(...hints.map((message) => ({ message, type: 'info' as const })));
 	return warnings;
 }
 
@@ -110,7 +156,7 @@ export async function perResultOutput(out: OutputContext): Promise<INodeExecutio
 		report.add(outcome, out.nameOf(outcome));
 		outcomes.push(outcome);
 	}
-	hintWarnings(out.context, report);
+	hintWarnings(out.context, report, userIdWarnings(out));
 	outcomes.sort(inputOrder);
 	return [
 		outcomes.map((outcome) =>
@@ -260,12 +306,13 @@ export async function summaryOutput(out: OutputContext): Promise<INodeExecutionD
 				);
 		},
 	);
-	const warnings = hintWarnings(out.context, report);
+	const warnings = hintWarnings(out.context, report, userIdWarnings(out));
 	const summary: IDataObject = {
 		dryRun: out.dryRun,
 		requestsToSend: out.run.toSend,
 		limitStore: out.limitStore,
 		totals: report.totals() as IDataObject,
+		userIds: userIdCounts(out) as unknown as IDataObject,
 		warnings,
 		stats: out.run.stats() as IDataObject,
 	};

@@ -12,7 +12,7 @@ import {
 	type INodeExecutionData,
 	NodeOperationError,
 } from 'n8n-workflow';
-import { csvInputRows } from '../csv';
+import { type CsvColumn, csvInputRows } from '../csv';
 import {
 	type CredentialExpiry,
 	type CredentialPlacement,
@@ -21,11 +21,12 @@ import {
 	RunRefusedError,
 } from '../engine/offboard';
 import type { LimitStore } from '../engine/limits/store';
-import type { ScopeSource, SystemPlan } from '../engine/plan';
+import { type ScopeSource, type SystemPlan, userIdSource, type ValueSource } from '../engine/plan';
 import type { InputRow } from '../engine/rows';
 import type { SystemRuntime } from '../engine/run';
 import { SYSTEMS } from '../systems';
 import type { SystemId } from '../systems/types';
+import { EMAIL_COLUMN, scopeColumnDisplayName, userIdColumnDisplayName } from './columns';
 import { type ChosenStore, chooseLimitStore } from './limitStore';
 import { OUTPUTS, type OutputMode } from './outputs';
 import { logProgress } from './progress';
@@ -36,6 +37,8 @@ export interface NodeRunSystem {
 	settings: SystemSettings;
 	/** One source per scope field of the system. */
 	scopes: Readonly<Record<string, ScopeSource>>;
+	/** Where its user ids are read (default: the system's own field, e.g. `flashbackUserId`). */
+	userId?: ValueSource;
 }
 
 /** Where the rows come from: one per input item, or a CSV file in the first item's binary data. */
@@ -49,6 +52,8 @@ export interface NodeRun {
 	deletionThreshold?: number;
 	protectedUsers?: readonly string[];
 	listSeparator?: string;
+	/** Where each person's email is read (default: the field `email`). */
+	email?: ValueSource;
 	/**
 	 * Called after planning, before anything is sent, with the pairs that would send a request and
 	 * each system's limiter key (system + credential) and the run's limit store: the AI tool budget.
@@ -75,19 +80,39 @@ function expiryOf(name: string, at: number | undefined): CredentialExpiry | unde
 	};
 }
 
+/**
+ * The columns a CSV run reads, each named by the setting it comes from. Every id and scope column
+ * must be in the file; the email column too when it was mapped or a system finds people by it.
+ */
+export function csvColumns(plans: readonly SystemPlan[], email: ValueSource): CsvColumn[] {
+	const columns: CsvColumn[] = [];
+	if ('field' in email)
+		columns.push({
+			name: email.field,
+			what: EMAIL_COLUMN.displayName,
+			required:
+				email.field !== EMAIL_COLUMN.default || plans.some((p) => userIdSource(p, email) === email),
+		});
+	for (const plan of plans) {
+		const id = plan.system.id;
+		const source = userIdSource(plan, email);
+		if ('field' in source && source !== email)
+			columns.push({ name: source.field, what: userIdColumnDisplayName(id), required: true });
+		for (const [key, scope] of Object.entries(plan.scopes))
+			if ('field' in scope)
+				columns.push({ name: scope.field, what: scopeColumnDisplayName(id, key), required: true });
+	}
+	return columns;
+}
+
 function csvRows(
 	context: IExecuteFunctions,
 	property: string,
 	plans: readonly SystemPlan[],
+	email: ValueSource,
 ): () => AsyncIterable<InputRow> {
 	const binary = context.helpers.assertBinaryData(0, property);
-	const columns = [
-		'email',
-		...plans.flatMap((p) => [
-			p.userIdField ?? p.system.userIdField,
-			...Object.values(p.scopes).flatMap((s) => ('field' in s ? [s.field] : [])),
-		]),
-	];
+	const columns = csvColumns(plans, email);
 	return () =>
 		csvInputRows(
 			(async function* () {
@@ -97,6 +122,7 @@ function csvRows(
 				yield* stream;
 			})(),
 			columns,
+			binary.fileName ?? 'the CSV file',
 		);
 }
 
@@ -120,7 +146,8 @@ export async function runNode(
 				? await context.getCredentials<ICredentialDataDecryptedObject>('sharedLimitsRedisApi')
 				: undefined,
 		);
-		for (const { system, settings, scopes } of config.systems) {
+		const email = config.email ?? { field: EMAIL_COLUMN.default };
+		for (const { system, settings, scopes, userId } of config.systems) {
 			const resolved = await resolveSystem(context, system, settings);
 			runtimes[system] = resolved.runtime;
 			placement[system] = resolved.placement;
@@ -140,18 +167,20 @@ export async function runNode(
 				},
 				ownAccountIds: resolved.ownAccountIds,
 				...(resolved.runtime.request ? { request: resolved.runtime.request } : {}),
+				...(userId ? { userId } : {}),
 			});
 		}
 		const input = config.input;
 		const rows =
 			'csvBinaryProperty' in input
-				? csvRows(context, input.csvBinaryProperty, plans)
+				? csvRows(context, input.csvBinaryProperty, plans, email)
 				: () => input.rows;
 		run = await offboard(rows, {
 			plan: {
 				systems: plans,
 				protectedUsers: config.protectedUsers ?? [],
 				listSeparator: config.listSeparator ?? ',',
+				email,
 			},
 			systems: runtimes,
 			limiters: store.limiters,

@@ -171,12 +171,14 @@ const SCIM_SETTINGS: SystemDefinition['settings'] = [
 			{
 				name: 'userName (From the Email)',
 				value: 'userName',
+				findsByEmail: true,
 				description:
 					'The row email is looked up with filter userName eq "…" (most apps use the email as userName)',
 			},
 			{
 				name: 'Email Address',
 				value: 'email',
+				findsByEmail: true,
 				description: 'The row email is looked up with filter emails.value eq "…"',
 			},
 		],

@@ -136,8 +136,16 @@ export interface SystemSetting {
 	label: string;
 	description: string;
 	default: string;
-	/** A choice list; absent: free text. */
-	choices?: ReadonlyArray<{ name: string; value: string; description: string }>;
+	/**
+	 * A choice list; absent: free text. `findsByEmail`: with this choice the system finds people by
+	 * their email (its `userIdField` is then `email`), so it has no user id column of its own.
+	 */
+	choices?: ReadonlyArray<{
+		name: string;
+		value: string;
+		description: string;
+		findsByEmail?: boolean;
+	}>;
 }
 
 export interface SystemDefinition {

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES } from '../../e2e/examples';
 import { parseReport } from '../../e2e/reportTable';
-import { demoPerson, leaversCsv } from '../../sandbox';
+import { demoPerson, hrLeaversCsv } from '../../sandbox';
 import { recordReliability } from '../support/reliability';
 import { type E2eFixture, startFixture, stillMembers, SYSTEMS } from './fixture';
 
@@ -28,7 +28,7 @@ describe('Crash and resume in real n8n', () => {
 	it('a batch killed mid-way is completed by running the same workflow again', async () => {
 		const leavers = Array.from({ length: 60 }, (_, i) => demoPerson(601 + i));
 		for (const person of leavers) fx.sandbox.addPerson(person);
-		writeFileSync(join(fx.n8n.filesDir, 'leavers.csv'), leaversCsv(leavers));
+		writeFileSync(join(fx.n8n.filesDir, 'leavers.csv'), hrLeaversCsv(leavers));
 		const total = leavers.length * SYSTEMS.length; // 300 pairs; 5 req/s per system by default
 
 		const run = await fx.n8n.executeInBackground(EXAMPLES.nightly.id);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { EXAMPLES, loadExample } from '../../e2e/examples';
 import type { ExecutionResult } from '../../e2e/n8n';
 import { parseReport, type ReportRecord } from '../../e2e/reportTable';
-import { demoPerson, type DemoPerson, leaversCsv } from '../../sandbox';
+import { demoPerson, type DemoPerson, hrLeaversCsv } from '../../sandbox';
 import { recordReliability } from '../support/reliability';
 import {
 	bearerTokensSeen,
@@ -38,7 +38,7 @@ function writeLeavers(rows: readonly Partial<DemoPerson>[]): void {
 	for (const name of readdirSync(fx.n8n.filesDir))
 		if (name.startsWith('offboarding-report-') || name.startsWith('offboarding-run-'))
 			rmSync(join(fx.n8n.filesDir, name));
-	writeFileSync(join(fx.n8n.filesDir, 'leavers.csv'), leaversCsv(rows));
+	writeFileSync(join(fx.n8n.filesDir, 'leavers.csv'), hrLeaversCsv(rows));
 }
 
 function readReport(): ReportRecord[] {

@@ -7,7 +7,7 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES } from '../../e2e/examples';
 import { readProgressLine } from '../../e2e/progressBar';
-import { demoPerson, leaversCsv } from '../../sandbox';
+import { demoPerson, hrLeaversCsv } from '../../sandbox';
 import { type E2eFixture, startFixture } from './fixture';
 
 jest.setTimeout(240_000);
@@ -28,7 +28,7 @@ describe('progress lines of a real n8n execute', () => {
 		for (const person of leavers) fx.sandbox.addPerson(person);
 		for (const name of readdirSync(fx.n8n.filesDir))
 			if (name.startsWith('offboarding-report-')) rmSync(join(fx.n8n.filesDir, name));
-		writeFileSync(join(fx.n8n.filesDir, 'leavers.csv'), leaversCsv(leavers));
+		writeFileSync(join(fx.n8n.filesDir, 'leavers.csv'), hrLeaversCsv(leavers));
 		// Flashback takes 2 removals a second and answers the rest 429 with Retry-After: 1.
 		fx.sandbox.flashback.configure({
 			rateLimit: { rate: 2, burst: 2, headers: 'retry-after-seconds' },

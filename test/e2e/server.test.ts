@@ -345,6 +345,8 @@ describe('The editor in Chromium', () => {
 			'Systems',
 			'Input',
 			'Input Binary Field',
+			'Email Column',
+			'Flashback User ID Column',
 			'Product Access Product ID(s)',
 			'Flashback Workspace ID(s)',
 			'Mudbase Chat ID(s)',

@@ -217,3 +217,128 @@ describe('plan', () => {
 		expect(new Set(keys).size).toBe(50 * 3);
 	});
 });
+
+describe('plan: where values are read (column settings)', () => {
+	it('reads the email and ids from mapped fields, and counts per system the rows with an id', async () => {
+		const { Planner } = await import('../../src/engine/plan');
+		const config = {
+			systems: [
+				systemPlan('flashback', { userId: { field: 'Flashback ID' } }),
+				systemPlan('ejento', {
+					userId: { given: 'value of the "Ejento User ID Column" expression' },
+				}),
+			],
+			email: { field: 'Work Email' },
+			protectedUsers: ['b@x.io'],
+		};
+		const rows = [
+			{
+				...person(1, { ' work  EMAIL': 'a@x.io', 'flashback id': 'fb1' }),
+				given: { ejento: { userId: 7 } },
+			},
+			{
+				...person(2, { 'Work Email': 'B@x.io', 'Flashback ID': 'fb2' }),
+				given: { ejento: { userId: undefined } },
+			},
+			{ ...person(3, { 'Work Email': 'not an email', 'Flashback ID': 'fb3' }) },
+			{ ...person(4, { 'Work Email': 'd@x.io', 'Flashback ID': { id: 1 } }) },
+		];
+		const planner = new Planner(config);
+		const steps = rows.flatMap((row) => [...planner.steps(row)]);
+		expect(summary(steps)).toEqual([
+			[1, 'flashback', { workspaceId: 'ws1' }, 'fb1', 'send'],
+			[1, 'ejento', { projectId: '151' }, '7', 'send'],
+			[2, 'flashback', { workspaceId: 'ws1' }, 'fb2', 'skipped', 'protected'],
+			[2, 'ejento', { projectId: '151' }, '', 'skipped', 'missing_id'],
+			[3, 'flashback', { workspaceId: 'ws1' }, 'fb3', 'failed', 'invalid_input'],
+			[3, 'ejento', { projectId: '151' }, '', 'failed', 'invalid_input'],
+			[4, 'flashback', { workspaceId: 'ws1' }, '', 'failed', 'invalid_input'],
+			[4, 'ejento', { projectId: '151' }, '', 'skipped', 'missing_id'],
+		]);
+		const reasons = steps.map((s) => (s.kind === 'done' ? s.outcome.reason : ''));
+		expect(reasons[3]).toBe(
+			'row 2 has no value of the "Ejento User ID Column" expression: nothing to remove in Ejento',
+		);
+		expect(reasons[4]).toBe('row 3: email "not an email" is not an email address');
+		expect(reasons[6]).toBe('row 4: Flashback ID must be text or a number');
+		expect(steps[0].kind === 'send' && steps[0].pair.email).toBe('a@x.io');
+		expect(planner.userIds()).toEqual({
+			flashback: { field: 'Flashback ID', withId: 2, missingId: 0, unreadable: 2 },
+			ejento: {
+				given: 'value of the "Ejento User ID Column" expression',
+				withId: 1,
+				missingId: 2,
+				unreadable: 1,
+			},
+		});
+	});
+
+	it('reads the email given per row by an expression', async () => {
+		const steps = await plan(
+			[{ ...person(1, { flashbackUserId: 'fb1', email: 'wrong@x.io' }), givenEmail: 'given@x.io' }],
+			{
+				systems: [systemPlan('flashback')],
+				email: { given: 'value of the "Email Column" expression' },
+				protectedUsers: ['given@x.io'],
+			},
+		);
+		expect(summary(steps)).toEqual([
+			[1, 'flashback', { workspaceId: 'ws1' }, 'fb1', 'skipped', 'protected'],
+		]);
+		expect(steps[0].kind === 'done' && steps[0].outcome.email).toBe('given@x.io');
+	});
+
+	it('finds a SCIM user by the mapped email column, whatever its own id source says', async () => {
+		const { scimSystem } = await import('../../src/systems/scim');
+		const scim = {
+			system: scimSystem({ action: 'deactivate', findBy: 'email' }, 'Slack'),
+			baseUrl: 'https://scim.test',
+			scopes: {},
+			userId: { field: 'scimUserId' },
+		};
+		const steps = await plan(
+			[
+				person(1, { 'Work Email': 'ann@x.io', scimUserId: 'id-1' }),
+				person(2, { scimUserId: 'id-2' }),
+			],
+			{ systems: [scim], email: { field: 'Work Email' } },
+		);
+		expect(summary(steps)).toEqual([
+			[1, 'scim', {}, 'ann@x.io', 'send'],
+			[2, 'scim', {}, '', 'skipped', 'missing_id'],
+		]);
+		expect(steps[1].kind === 'done' && steps[1].outcome.reason).toBe(
+			'row 2 has no Work Email: nothing to remove in Slack',
+		);
+	});
+
+	it('reads a list of scopes given per row by an expression (array or separated text)', async () => {
+		const flashback = systemPlan('flashback', {
+			scopes: { workspaceId: { given: true, list: true, label: 'value of the "X" expression' } },
+		});
+		const steps = await plan(
+			[
+				{
+					...person(1, { flashbackUserId: 'fb1' }),
+					given: { flashback: { scopes: { workspaceId: ['w1', 'w2'] } } },
+				},
+				{
+					...person(2, { flashbackUserId: 'fb2' }),
+					given: { flashback: { scopes: { workspaceId: 'w3, w4' } } },
+				},
+				{ ...person(3, { flashbackUserId: 'fb3' }), given: { flashback: { scopes: {} } } },
+			],
+			{ systems: [flashback] },
+		);
+		expect(summary(steps)).toEqual([
+			[1, 'flashback', { workspaceId: 'w1' }, 'fb1', 'send'],
+			[1, 'flashback', { workspaceId: 'w2' }, 'fb1', 'send'],
+			[2, 'flashback', { workspaceId: 'w3' }, 'fb2', 'send'],
+			[2, 'flashback', { workspaceId: 'w4' }, 'fb2', 'send'],
+			[3, 'flashback', {}, 'fb3', 'failed', 'invalid_input'],
+		]);
+		expect(steps[4].kind === 'done' && steps[4].outcome.reason).toBe(
+			'row 3: no Flashback workspace id given (value of the "X" expression)',
+		);
+	});
+});
