@@ -19,14 +19,20 @@ import type { PairOutcome } from './outcome';
 export const SCOPE_EVIDENCE_MS = 30 * 24 * 60 * 60 * 1000;
 const MAX_HELD = 10_000;
 
-/** "project 2", "project 2 / chat general": a scope as a person names it. */
+/**
+ * "project 2", "project 2 / chat general": a scope as a person names it. A system defined in the
+ * node (its scope fields are its own) names the scope's keys; with no scope, what is left to check
+ * is where the requests go.
+ */
 export function scopeDescription(
 	system: SystemDefinition,
 	scope: Readonly<Record<string, string>>,
 ): string {
-	return system.scopeFields
-		.map((f) => `${f.label.replace(/\s*\bid$/i, '')} ${scope[f.key] ?? ''}`)
-		.join(' / ');
+	const parts =
+		system.scopeFields.length > 0
+			? system.scopeFields.map((f) => `${f.label.replace(/\s*\bid$/i, '')} ${scope[f.key] ?? ''}`)
+			: Object.entries(scope).map(([key, value]) => `${key} ${value}`);
+	return parts.length > 0 ? parts.join(' / ') : 'the path and base URL';
 }
 
 /** Why a system's "not found" may be a wrong scope (its definition says). */
@@ -75,7 +81,7 @@ export class ScopeEvidence {
 		if (!entry?.system.notThereMayBeWrongScope) return undefined;
 		const scope = entry.system.scopeFields.map((f) => outcome.scope[f.key] ?? '');
 		return {
-			key: `scope:${outcome.system}:${entry.credentialKey}:${JSON.stringify(scope)}`,
+			key: `scope:${outcome.system}:${entry.credentialKey}:${JSON.stringify(scope)}${entry.system.scopeEvidenceKey === undefined ? '' : `:${JSON.stringify(entry.system.scopeEvidenceKey)}`}`,
 			system: entry.system,
 		};
 	}

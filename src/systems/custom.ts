@@ -239,6 +239,16 @@ export function customSystem(settings: Readonly<Record<string, unknown>> = {}): 
 			status: status(text(settings, 'notThereStatus'), 'Not There Status'),
 			message: pattern(text(settings, 'notThereMessage'), 'Not There Message'),
 		},
+		// Without a Not There Message, the status alone cannot tell a user who is not there from a
+		// mistyped path, base URL or scope (most servers answer 404 for any unknown route): such a
+		// "not found" is confirmed only by scope evidence — a removal through this same definition.
+		...(text(settings, 'notThereMessage') === ''
+			? {
+					notThereMayBeWrongScope:
+						'its Not There Message is empty, so the Not There Status answered for a mistyped path, base URL or scope reads exactly like a user who is not there',
+					scopeEvidenceKey: `${method} ${path}`,
+				}
+			: {}),
 		rules,
 	};
 }

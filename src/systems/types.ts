@@ -196,4 +196,10 @@ export interface SystemDefinition {
 	 * confirmed only with scope evidence (DESIGN §4 "Scope evidence").
 	 */
 	notThereMayBeWrongScope?: string;
+	/**
+	 * What else, beside the system, credential and scope, the scope evidence is kept under: a
+	 * system defined in the node (Custom HTTP: its method and path), so that a removal through one
+	 * definition never confirms another's "not found" with the same credential.
+	 */
+	scopeEvidenceKey?: string;
 }

@@ -173,3 +173,69 @@ describe('Custom HTTP System node', () => {
 		expect(sandbox.flashback.isMember(WS, person.flashbackUserId)).toBe(false);
 	});
 });
+
+describe('Custom HTTP System without a Not There Message', () => {
+	const LOOSE = { ...FLASHBACK_AS_SETTINGS, notThereMessage: '' };
+
+	async function remove(path: string, ids: string[]) {
+		return runNode({
+			nodeType: new CustomHttp(),
+			credentialTypes: CREDENTIAL_TYPES,
+			credentials: credentials(),
+			items: ids.map((id) => ({ json: { id, workspaceId: WS } })),
+			parameters: {
+				resource: 'user',
+				operation: 'remove',
+				...LOOSE,
+				path,
+				userId: '={{ $json.id }}',
+				options: {},
+			} as never,
+		});
+	}
+
+	it('does not read the 404 of a mistyped path as "not there": not found, unconfirmed, nobody removed', async () => {
+		const a = demoPerson(1);
+		sandbox.addPerson(a);
+		const run = await remove('/workspaces/{workspaceId}/users/{userId}', [a.flashbackUserId]);
+		expect(
+			run.outputs[0].map((i) => [i.json.status, i.json.scopeUnconfirmed, i.json.reason]),
+		).toEqual([
+			[
+				'not_found',
+				true,
+				`not found — unconfirmed: its Not There Message is empty, so the Not There Status answered for a mistyped path, base URL or scope reads exactly like a user who is not there; check workspaceId ${WS} (a removal there confirms it). Flashback (custom) says the user is not there (404: Not Found)`,
+			],
+		]);
+		expect(sandbox.flashback.isMember(WS, a.flashbackUserId)).toBe(true);
+		const hints = run.run.data.resultData.runData['Node under test'][0].hints ?? [];
+		expect(hints.map((h) => h.message)).toContain(
+			`Flashback (custom): 1 "not found" answer is unconfirmed: its Not There Message is empty, so the Not There Status answered for a mistyped path, base URL or scope reads exactly like a user who is not there. Check workspaceId ${WS}: until a removal there succeeds, "not found" there may mean a wrong id.`,
+		);
+	});
+
+	it('confirms "not there" once a removal through the same path succeeded; another path stays unconfirmed', async () => {
+		const a = demoPerson(1);
+		sandbox.addPerson(a);
+		const good = await remove('/workspace/{workspaceId}/users/{userId}', [
+			'fb_nobody',
+			a.flashbackUserId,
+		]);
+		expect(
+			good.outputs[0].map((i) => [i.json.userId, i.json.status, i.json.scopeUnconfirmed]),
+		).toEqual([
+			['fb_nobody', 'not_found', undefined],
+			[a.flashbackUserId, 'removed', undefined],
+		]);
+		// Same credential, same workspace, a mistyped path: the evidence above is not for it.
+		const typo = await remove('/workspace/{workspaceId}/user/{userId}', ['fb_other']);
+		expect(typo.outputs[0].map((i) => [i.json.status, i.json.scopeUnconfirmed])).toEqual([
+			['not_found', true],
+		]);
+		// The right path again, in a later run: the removal above still confirms it.
+		const later = await remove('/workspace/{workspaceId}/users/{userId}', ['fb_someone']);
+		expect(later.outputs[0].map((i) => [i.json.status, i.json.scopeUnconfirmed])).toEqual([
+			['not_found', undefined],
+		]);
+	});
+});

@@ -1,3 +1,5 @@
+import { Planner } from '../../src/engine/plan';
+import { scimSystem } from '../../src/systems/scim';
 import { person, plan, summary, systemPlan } from '../support/plan';
 
 describe('plan', () => {
@@ -220,7 +222,6 @@ describe('plan', () => {
 
 describe('plan: where values are read (column settings)', () => {
 	it('reads the email and ids from mapped fields, and counts per system the rows with an id', async () => {
-		const { Planner } = await import('../../src/engine/plan');
 		const config = {
 			systems: [
 				systemPlan('flashback', { userId: { field: 'Flashback ID' } }),
@@ -289,7 +290,6 @@ describe('plan: where values are read (column settings)', () => {
 	});
 
 	it('finds a SCIM user by the mapped email column, whatever its own id source says', async () => {
-		const { scimSystem } = await import('../../src/systems/scim');
 		const scim = {
 			system: scimSystem({ action: 'deactivate', findBy: 'email' }, 'Slack'),
 			baseUrl: 'https://scim.test',

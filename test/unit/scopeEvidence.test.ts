@@ -3,7 +3,8 @@ import { MemoryLimitStore } from '../../src/engine/limits/store';
 import type { PairOutcome } from '../../src/engine/outcome';
 import { reportHeaderLine, reportLine } from '../../src/engine/report';
 import { ReportBuilder } from '../../src/engine/report';
-import { SCOPE_EVIDENCE_MS, ScopeEvidence } from '../../src/engine/scopeEvidence';
+import { SCOPE_EVIDENCE_MS, ScopeEvidence, scopeDescription } from '../../src/engine/scopeEvidence';
+import { customSystem } from '../../src/systems/custom';
 import { readCsvRows } from '../../src/csv';
 import { reportRowToPair } from '../../src/engine/report';
 import { SYSTEMS } from '../../src/systems';
@@ -147,5 +148,20 @@ describe('scope evidence', () => {
 				previousStatus: 'not_found',
 			},
 		]);
+	});
+});
+
+describe('scopeDescription for systems defined in the node', () => {
+	it('names the scope keys of a Custom HTTP system, and the path when it has no scope', () => {
+		const scoped = customSystem({ path: '/teams/{teamId}/members/{userId}' });
+		expect(scopeDescription(scoped, { teamId: 't1' })).toBe('teamId t1');
+		const plain = customSystem({ path: '/users/{userId}' });
+		expect(scopeDescription(plain, {})).toBe('the path and base URL');
+		// The registry's definition (reports read it) has no scope fields: the outcome's keys.
+		expect(scopeDescription(customSystem(), { teamId: 't1' })).toBe('teamId t1');
+		expect(plain.scopeEvidenceKey).toBe('DELETE /users/{userId}');
+		expect(
+			customSystem({ path: '/users/{userId}', notThereMessage: 'no such user' }).scopeEvidenceKey,
+		).toBeUndefined();
 	});
 });
