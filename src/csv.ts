@@ -279,7 +279,8 @@ export interface CsvColumn {
 /** Columns named in a refusal, at most this many (each cut at 60 characters). */
 const NAMED_COLUMNS = 30;
 
-function quotedColumns(columns: readonly string[], max: number): string {
+/** `"a", "b" and 3 more`: column names as a refusal lists them. */
+export function quotedColumns(columns: readonly string[], max = NAMED_COLUMNS): string {
 	const shown = columns.slice(0, max).map((c) => `"${c.length > 60 ? `${c.slice(0, 60)}…` : c}"`);
 	return columns.length > max
 		? `${shown.join(', ')} and ${columns.length - max} more`

@@ -3,13 +3,14 @@
  * when the whole run is refused.
  */
 import { type IExecuteFunctions, type INodeExecutionData, NodeOperationError } from 'n8n-workflow';
+import { quotedColumns } from '../../src/csv';
 import type { ScopeSource, ValueSource } from '../../src/engine/plan';
 import { columnKey, fieldValue, type GivenIds, type InputRow } from '../../src/engine/rows';
 import {
 	EMAIL_COLUMN,
 	expressionLabel,
 	scopeColumnDefault,
-	scopeDisplayName,
+	scopeColumnDisplayName,
 	userIdColumnDisplayName,
 	userIdColumnParameter,
 } from '../../src/n8n/columns';
@@ -79,13 +80,6 @@ interface ColumnSetting {
 /** A column setting as read: a column / field name, or (items input) a value per item. */
 type ColumnValue = { field: string } | { values: unknown[] };
 
-function quoted(names: readonly string[]): string {
-	return names
-		.slice(0, 30)
-		.map((n) => `"${n.slice(0, 60)}"`)
-		.join(', ');
-}
-
 /**
  * Reads a column setting. With incoming items, an expression gives the value itself, per item (as
  * in every n8n node); otherwise the setting is a name (with a CSV, an expression is evaluated once
@@ -126,12 +120,12 @@ function readColumn(
 		!items.some((item) => fieldValue(item.json, name) !== undefined)
 	)
 		fail(
-			`No incoming item has a field "${name}" (${setting.displayName}); the first item's fields are: ${quoted(Object.keys(items[0].json))}. Map it to one of them, or use an expression. Nothing was removed.`,
+			`No incoming item has a field "${name}" (${setting.displayName}); the first item's fields are: ${quotedColumns(Object.keys(items[0].json))}. Map it to one of them, or use an expression. Nothing was removed.`,
 		);
 	return { field: name };
 }
 
-/** Where the values of a column setting are read, and the per-item values of an expression. */
+/** Where the plan reads a column setting's values: the name, or what the node gives per row. */
 function valueSource(column: ColumnValue, setting: ColumnSetting): ValueSource {
 	return 'field' in column ? column : { given: expressionLabel(setting.displayName) };
 }
@@ -156,7 +150,7 @@ function scopeSource(
 	if (source === 'field') {
 		const setting = {
 			parameter: scopeParameter(system, key, 'Field'),
-			displayName: `${scopeDisplayName(system, key)} Field`,
+			displayName: scopeColumnDisplayName(system, key),
 			default: scopeColumnDefault(system, key),
 		};
 		const column = readColumn(context, setting, items);
