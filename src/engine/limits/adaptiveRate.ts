@@ -101,11 +101,6 @@ export class AdaptiveRate {
 	/** The burst-discounted measurement after a pause has set the ceiling (the limit is found). */
 	private foundAfterPause = false;
 	private firstEventAt: number | undefined;
-	/**
-	 * Since when every answer came while requests waited for the rate (undefined: the last one did
-	 * not). This process's own: what held its requests back, not what the system accepted.
-	 */
-	private rateBoundSince: number | undefined;
 
 	/**
 	 * `start`: the rate to begin with; `max`: an explicit ceiling (Infinity: none).
@@ -227,8 +222,6 @@ export class AdaptiveRate {
 		dropBefore(this.accepted, now - WINDOW_MS);
 		const seconds = Math.max(0, now - this.lastUpdate) / 1000;
 		this.lastUpdate = now;
-		if (rateBound) this.rateBoundSince ??= now;
-		else this.rateBoundSince = undefined;
 		if (!rateBound || this.rate >= this.max) return;
 		let next: number;
 		if (this.ceiling === undefined) {
@@ -283,18 +276,12 @@ export class AdaptiveRate {
 			// Leaving slow start. The last second's answers rode on the system's full bucket as our
 			// rate crossed its limit: they read the limit plus its burst, so land a fifth under them.
 			const lastSecond = this.acceptedSince(now - SLOW_START_WINDOW_MS);
-			const enough = lastSecond >= MIN_SAMPLES;
-			fromMeasurement = enough && this.rateBoundFor(now, SLOW_START_WINDOW_MS);
-			measured = enough
+			fromMeasurement = lastSecond >= MIN_SAMPLES;
+			measured = fromMeasurement
 				? (lastSecond * 1000 * SLOW_START_EXIT) / SLOW_START_WINDOW_MS
 				: this.rate * UNMEASURED_DECREASE; // nothing to measure: TCP's halving
 		} else if (this.ceiling === undefined) {
 			measured = sliding ?? this.rate * UNMEASURED_DECREASE; // nothing known yet: TCP's halving
-			// The first 429 of all, with answers that did not wait for the rate (the runs were still
-			// starting, or concurrency held them back): they read what was asked, which may be well
-			// under the limit — a guess, left within seconds if no 429 follows (measured in queue
-			// mode: 26/s read for a 30/s limit, and the slow probe took 75 s to climb back).
-			fromMeasurement = sliding !== undefined && this.rateBoundFor(now, WINDOW_MS);
 		} else if (searching || this.accepted.length === 0) {
 			// Still searching, or nothing gets through: the measurement, or a fifth.
 			measured = sliding ?? this.rate * MAX_DECREASE;
@@ -328,11 +315,6 @@ export class AdaptiveRate {
 	useAccepted(times: readonly number[]): void {
 		this.accepted.length = 0;
 		for (const at of times) if (at >= this.clearedAt) this.accepted.push(at);
-	}
-
-	/** Every answer of the last `span` ms waited for the rate: what was accepted read the limit. */
-	private rateBoundFor(now: number, span: number): boolean {
-		return this.rateBoundSince !== undefined && this.rateBoundSince <= now - span;
 	}
 
 	/** Within a window of the end of the last pause. */

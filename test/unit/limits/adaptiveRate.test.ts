@@ -119,31 +119,6 @@ describe('AdaptiveRate discovery', () => {
 		expect(rate.value).toBeGreaterThan(35); // +20 % a second
 	});
 
-	it('a first 429 read on answers that did not wait for the rate is a guess, left within seconds', () => {
-		// Queue mode, measured: the batches were still starting (or concurrency held them back), so
-		// the answers read what was asked — 26/s for a 30/s limit — not the limit.
-		const rate = new AdaptiveRate(100, Infinity, 0, 0.1);
-		for (let t = 0; t < 2_000; t += 40) rate.onAccepted(t, false); // 25/s asked, never rate-bound
-		rate.onRateLimited(2_000, 1_990);
-		expect(rate.learnedCeiling).toBeCloseTo(25, 0);
-		expect(rate.ceilingMeasured).toBe(false);
-		expect(rate.value).toBeCloseTo(rate.learnedCeiling! * 0.95, 9);
-		const landed = rate.value;
-		// Now the rate holds them back: held for 3 s, then +20 % a second (not 0.2 % of the ceiling).
-		for (let t = 2_100; t < 5_000; t += 100) rate.onAccepted(t);
-		expect(rate.value).toBeLessThan(landed * 1.01);
-		for (let t = 5_000; t <= 6_000; t += 100) rate.onAccepted(t);
-		expect(rate.value).toBeGreaterThan(landed * 1.15);
-
-		// The same answers while every one waited for the rate: a measurement, probed slowly.
-		const bound = new AdaptiveRate(100, Infinity, 0, 0.1);
-		for (let t = 0; t < 2_000; t += 40) bound.onAccepted(t, true);
-		bound.onRateLimited(2_000, 1_990);
-		expect(bound.ceilingMeasured).toBe(true);
-		for (let t = 2_100; t <= 6_000; t += 100) bound.onAccepted(t);
-		expect(bound.value).toBeLessThan(bound.learnedCeiling! * 0.95 + 0.3);
-	});
-
 	it('after a quiet spell, what was learned is a guess again', () => {
 		const rate = new AdaptiveRate(100, 100, 0, 0.1);
 		for (let t = 0; t < 2_000; t += 20) rate.onAccepted(t);
