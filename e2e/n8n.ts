@@ -69,10 +69,19 @@ export interface Owner {
 export async function freePort(): Promise<number> {
 	for (let attempt = 0; attempt < 50; attempt++) {
 		const port = LOW_PORTS.from + Math.floor(Math.random() * (LOW_PORTS.to - LOW_PORTS.from));
-		if (await canBind(port)) return port;
+		// Never the same port twice in this process: a cluster asks for ten or so before any of its
+		// processes binds one, and a port handed out earlier may still be held by a process that is
+		// shutting down (main + 4 failed once on "port already in use" in a benchmark run).
+		if (handedOut.has(port)) continue;
+		if (await canBind(port)) {
+			handedOut.add(port);
+			return port;
+		}
 	}
 	throw new Error('no free port in 20000–32767 after 50 tries');
 }
+
+const handedOut = new Set<number>();
 
 const LOW_PORTS = { from: 20_000, to: 32_768 };
 
