@@ -3,7 +3,7 @@
  * sandbox: an HR export's own column names, item fields under other names, an expression per
  * system, refusals before any call, and the dry run's per-system count of rows with an id.
  */
-import type { IBinaryData, IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
 import { processLimiters } from '../../src/engine/limiter';
 import { SEED_SYSTEM_IDS } from '../../src/systems';
@@ -18,7 +18,12 @@ import {
 	USER_ID_FIELD,
 } from '../../sandbox';
 import { initBinaryData, runNode } from '../support/n8n';
-import { CREDENTIAL_TYPES, offboardParameters, sandboxCredentials } from '../support/n8nSandbox';
+import {
+	CREDENTIAL_TYPES,
+	csvItem,
+	offboardParameters,
+	sandboxCredentials,
+} from '../support/n8nSandbox';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -45,19 +50,6 @@ const HR_MAPPING = {
 };
 const HR_HEADER = `"Employee No", "Full Name", "Work Email", "Last Day", "Flashback ID", "Ejento User ID", "Product Access Login", "ProductBridge ID", "Mudbase User"`;
 
-function csvItem(csv: string): INodeExecutionData {
-	return {
-		json: {},
-		binary: {
-			data: {
-				data: Buffer.from(csv, 'utf8').toString('base64'),
-				mimeType: 'text/csv',
-				fileName: 'leavers.csv',
-			} as IBinaryData,
-		},
-	};
-}
-
 async function run(items: INodeExecutionData[], parameters: Record<string, unknown>) {
 	const result = await runNode({
 		nodeType: new OffboardUsers(),
@@ -74,6 +66,11 @@ async function run(items: INodeExecutionData[], parameters: Record<string, unkno
 	};
 }
 
+/** Offboard Users over a CSV file in the first item's binary property `data`. */
+async function runCsv(csv: string, parameters: Record<string, unknown>) {
+	return run([csvItem(csv)], { inputSource: 'csv', binaryPropertyName: 'data', ...parameters });
+}
+
 function requestsSent(): number {
 	return SEED_SYSTEM_IDS.reduce((n, s) => n + sandbox[s].removalRequests().length, 0);
 }
@@ -88,9 +85,7 @@ function outcomes(items: INodeExecutionData[]): string[] {
 describe('Offboard Users column settings: a CSV as HR exports it', () => {
 	it('reads an HR export through the mapping (case and spaces ignored) and removes everyone', async () => {
 		for (const person of people) sandbox.addPerson(person);
-		const { outputs, error } = await run([csvItem(hrLeaversCsv(people))], {
-			inputSource: 'csv',
-			binaryPropertyName: 'data',
+		const { outputs, error } = await runCsv(hrLeaversCsv(people), {
 			outputMode: 'summary',
 			...HR_MAPPING,
 			// As a user types them: other case, extra and missing spaces.
@@ -123,9 +118,7 @@ describe('Offboard Users column settings: a CSV as HR exports it', () => {
 
 	it('refuses a mapped column the file does not have, before any call, naming the file and its columns', async () => {
 		for (const person of people) sandbox.addPerson(person);
-		const { error } = await run([csvItem(hrLeaversCsv(people))], {
-			inputSource: 'csv',
-			binaryPropertyName: 'data',
+		const { error } = await runCsv(hrLeaversCsv(people), {
 			...HR_MAPPING,
 			flashbackUserIdColumn: 'Slack ID',
 			mudbaseUserIdColumn: 'Mudbase',
@@ -139,9 +132,7 @@ describe('Offboard Users column settings: a CSV as HR exports it', () => {
 	it("refuses a system's default column the file does not have (every row would be skipped there)", async () => {
 		for (const person of people) sandbox.addPerson(person);
 		const csv = `email,flashbackUserId\r\n${people.map((p) => `${p.email},${p.flashbackUserId}`).join('\r\n')}\r\n`;
-		const { error } = await run([csvItem(csv)], {
-			inputSource: 'csv',
-			binaryPropertyName: 'data',
+		const { error } = await runCsv(csv, {
 			systems: ['flashback', 'ejento'],
 		});
 		expect(error).toBe(
@@ -152,9 +143,7 @@ describe('Offboard Users column settings: a CSV as HR exports it', () => {
 
 	it('refuses a name that matches two columns once case and spaces are ignored', async () => {
 		const csv = `Work Email,work email,flashbackUserId\r\na@x.io,b@x.io,fb_user_1\r\n`;
-		const { error } = await run([csvItem(csv)], {
-			inputSource: 'csv',
-			binaryPropertyName: 'data',
+		const { error } = await runCsv(csv, {
 			systems: ['flashback'],
 			emailColumn: 'WORK EMAIL',
 		});
@@ -166,9 +155,7 @@ describe('Offboard Users column settings: a CSV as HR exports it', () => {
 
 	it('applies Protected Users to the mapped email column', async () => {
 		for (const person of people) sandbox.addPerson(person);
-		const { outputs, error } = await run([csvItem(hrLeaversCsv(people))], {
-			inputSource: 'csv',
-			binaryPropertyName: 'data',
+		const { outputs, error } = await runCsv(hrLeaversCsv(people), {
 			systems: ['flashback', 'ejento'],
 			...HR_MAPPING,
 			options: { protectedUsers: people[1].email.toUpperCase() },
@@ -194,9 +181,7 @@ describe('Offboard Users column settings: a CSV as HR exports it', () => {
 
 	it('keeps reading the default names when nothing is mapped', async () => {
 		for (const person of people) sandbox.addPerson(person);
-		const { outputs, error } = await run([csvItem(leaversCsv(people))], {
-			inputSource: 'csv',
-			binaryPropertyName: 'data',
+		const { outputs, error } = await runCsv(leaversCsv(people), {
 			systems: ['flashback'],
 		});
 		expect(error).toBeUndefined();

@@ -1,10 +1,15 @@
 /** Offboard Users with a CSV binary input and the summary + CSV report output, through WorkflowExecute. */
-import type { IBinaryData } from 'n8n-workflow';
+import type { IBinaryData, INodeExecutionData } from 'n8n-workflow';
 import { OffboardUsers } from '../../nodes/OffboardUsers/OffboardUsers.node';
 import { processLimiters } from '../../src/engine/limiter';
 import { demoPerson, type Sandbox, startSandbox } from '../../sandbox';
 import { initBinaryData, runNode } from '../support/n8n';
-import { CREDENTIAL_TYPES, offboardParameters, sandboxCredentials } from '../support/n8nSandbox';
+import {
+	CREDENTIAL_TYPES,
+	csvItem,
+	offboardParameters,
+	sandboxCredentials,
+} from '../support/n8nSandbox';
 import { recordReliability } from '../support/reliability';
 import { leaversCsv } from '../support/sandboxPlan';
 
@@ -23,21 +28,8 @@ afterEach(async () => {
 
 const people = Array.from({ length: 4 }, (_, i) => demoPerson(i + 1));
 
-function csvItem(csv: string): { json: Record<string, never>; binary: { data: IBinaryData } } {
-	return {
-		json: {},
-		binary: {
-			data: {
-				data: Buffer.from(csv, 'utf8').toString('base64'),
-				mimeType: 'text/csv',
-				fileName: 'leavers.csv',
-			},
-		},
-	};
-}
-
 async function run(
-	items: ReturnType<typeof csvItem>[],
+	items: INodeExecutionData[],
 	parameters: Record<string, unknown>,
 	settings = {},
 ) {

@@ -1,5 +1,10 @@
 /** Every credential type, the five seed ones filled with the sandbox's demo credentials, for node tests. */
-import type { ICredentialDataDecryptedObject, ICredentialType } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	INodeExecutionData,
+} from 'n8n-workflow';
 import { EjentoApi } from '../../credentials/EjentoApi.credentials';
 import { FlashbackApi } from '../../credentials/FlashbackApi.credentials';
 import { MudbaseApi } from '../../credentials/MudbaseApi.credentials';
@@ -29,6 +34,16 @@ export function sandboxCredentials(
 	sandbox: Sandbox,
 ): Record<string, ICredentialDataDecryptedObject> {
 	return sandboxCredentialData(sandbox.baseUrls);
+}
+
+/** One item carrying a CSV file in its binary property `data`, as Read File hands it over. */
+export function csvItem(csv: string, fileName = 'leavers.csv'): INodeExecutionData {
+	const data: IBinaryData = {
+		data: Buffer.from(csv, 'utf8').toString('base64'),
+		mimeType: 'text/csv',
+		fileName,
+	};
+	return { json: {}, binary: { data } };
 }
 
 /** Every secret value of the demo credentials. */
