@@ -189,6 +189,7 @@ export async function executeSystemNode(
 				},
 				// One id per parameter, never a list: an AI tool's budget counts pairs.
 				scopes: Object.fromEntries(definition.scopeFields.map((f) => [f.key, { given: true }])),
+				userId: { given: 'value for the User parameter' },
 			},
 		],
 		input: {

@@ -67,7 +67,7 @@ export interface SystemPlan {
 	/**
 	 * Where this system's user id is read (default: the system's own field, e.g. `flashbackUserId`).
 	 * A system that finds users by their email (`userIdField: 'email'`, SCIM by email) reads the
-	 * plan's email source instead, whatever this says.
+	 * plan's email source instead of a field named here (a `given` source still holds).
 	 */
 	userId?: ValueSource;
 	/** One source per scope field of the system (e.g. `workspaceId`). */
@@ -91,6 +91,9 @@ const EMAIL_FIELD: ValueSource = { field: 'email' };
 
 /** Where `plan`'s user ids are read in a run whose emails come from `email`. */
 export function userIdSource(plan: SystemPlan, email: ValueSource = EMAIL_FIELD): ValueSource {
+	// A node that gives the id per row (a per-system node's User) gives it whatever the system
+	// finds people by; otherwise a system that finds people by their email reads the email.
+	if (plan.userId && 'given' in plan.userId) return plan.userId;
 	if (plan.system.userIdField === 'email') return email;
 	return plan.userId ?? { field: plan.system.userIdField };
 }

@@ -102,9 +102,9 @@ export function hintWarnings(
 	return warnings;
 }
 
-/** Where a system's ids were read, in a sentence: `"Flashback ID"`, or the expression's value. */
+/** Where a system's ids were read, in a sentence: `in "Flashback ID"`, `from the value of …`. */
 function readFrom(count: UserIdCount): string {
-	return 'field' in count ? `"${count.field}"` : `the ${count.given}`;
+	return 'field' in count ? `in "${count.field}"` : `from the ${count.given}`;
 }
 
 /** Per system of the node (keyed as the totals are): the rows with and without a user id. */
@@ -130,11 +130,11 @@ function userIdWarnings(out: OutputContext): string[] {
 		const rows = count.withId + count.missingId + count.unreadable;
 		if (count.withId === 0 && count.missingId > 0)
 			warnings.push(
-				`${name}: ${rows === 1 ? 'the one row has no' : `none of the ${rows} rows has a`} user id in ${readFrom(count)}: nothing was sent there. Check the column it is read from.`,
+				`${name}: ${rows === 1 ? 'the one row has no' : `none of the ${rows} rows has a`} user id ${readFrom(count)}: nothing was sent there. Check ${'field' in count ? 'the column it is read from' : 'what gives it'}.`,
 			);
 		if (out.dryRun)
 			hints.push(
-				`${name}: ${count.withId} of ${rows} rows with a user id in ${readFrom(count)}, ${count.missingId} skipped without one${count.unreadable > 0 ? `, ${count.unreadable} unreadable (failed)` : ''}`,
+				`${name}: ${count.withId} of ${rows} rows with a user id ${readFrom(count)}, ${count.missingId} skipped without one${count.unreadable > 0 ? `, ${count.unreadable} unreadable (failed)` : ''}`,
 			);
 	}
 	if (hints.length > 0)

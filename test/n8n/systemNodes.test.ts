@@ -123,6 +123,24 @@ describe.each(Object.keys(NODES) as SeedSystemId[])('%s node', (system) => {
 	}
 });
 
+describe('a per-system node whose User is empty', () => {
+	it('skips that item, saying the User parameter gave nothing, and warns when no item had one', async () => {
+		const { outputs, run } = await remove('flashback', ['', ' ']);
+		expect(outputs[0].map((i) => [i.json.status, i.json.reason])).toEqual([
+			['skipped', 'row 1 has no value for the User parameter: nothing to remove in Flashback'],
+			['skipped', 'row 2 has no value for the User parameter: nothing to remove in Flashback'],
+		]);
+		const hints = run.data.resultData.runData['Node under test'][0].hints ?? [];
+		expect(hints.map((h) => [h.type, h.message])).toEqual([
+			[
+				'warning',
+				'Flashback: none of the 2 rows has a user id from the value for the User parameter: nothing was sent there. Check what gives it.',
+			],
+		]);
+		expect(sandbox.flashback.requests).toHaveLength(0);
+	});
+});
+
 describe('the run-level refusals of the shared run path (src/n8n/run.ts), on a per-system node', () => {
 	const people = [demoPerson(1), demoPerson(2)];
 
