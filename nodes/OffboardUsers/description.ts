@@ -84,12 +84,9 @@ function scopeProperties(): INodeProperties[] {
 	return out;
 }
 
-/**
- * A column setting's help: how its name is matched, and the expression that gives the value itself
- * (its example is built here: the lint rule for the word JSON reads n8n's own `$json` as a miscasing).
- */
+/** A column setting's help: how its name is matched, and the expression that gives the value itself. */
 function columnHelp(what: string, example: string): string {
-	return `Column (CSV) or field of each item holding ${what}; case and spaces in the name are ignored ("Work Email" finds "work email"). With incoming items, an expression gives the value itself, per item: {{ $${'json'}["${example}"] }}`;
+	return `Column (CSV) or field of each item holding ${what}; case and spaces in the name are ignored ("Work Email" finds "work email"). With incoming items, an expression gives the value itself, per item: {{ $json["${example}"] }}`;
 }
 
 /** Which column or item field holds each person's email and each system's user ID. */
