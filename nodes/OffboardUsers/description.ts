@@ -9,6 +9,7 @@ import type { SystemId } from '../../src/systems/types';
 import {
 	EMAIL_COLUMN,
 	scopeColumnDefault,
+	scopeColumnDisplayName,
 	scopeDisplayName,
 	userIdColumnDisplayName,
 	userIdColumnParameter,
@@ -63,7 +64,7 @@ function scopeProperties(): INodeProperties[] {
 					},
 				},
 				{
-					displayName: `${label} Field`,
+					displayName: scopeColumnDisplayName(id, field.key),
 					name: scopeParameter(id, field.key, 'Field'),
 					type: 'string',
 					default: scopeColumnDefault(id, field.key),
