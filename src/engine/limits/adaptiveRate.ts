@@ -6,19 +6,28 @@
  *
  * The configured rate is where it starts; only an explicit maximum is a ceiling. It grows only
  * while the rate is what holds requests back (RFC 7661, "congestion window validation": a rate
- * nobody uses proves nothing): doubling every second until the first 429 (slow start), then +20 %
+ * nobody uses proves nothing): doubling every 750 ms until the first 429 (slow start), then +20 %
  * a second below 90 % of the learned ceiling — and above it too while that ceiling is a guess (a
- * cut made on too few answers to measure), so a wrong guess is left within seconds. A rate the
+ * cut made on too few answers to measure, or where slow start ended), so a wrong guess is left
+ * within seconds. A rate the
  * system announces (`RateLimit-Policy`) is adopted at once, above the starting rate too. After a
  * quiet spell what was learned is a start, not a law: the ceiling becomes a guess again.
  *
  * On a 429 the ceiling becomes the rate the system accepted over the last two seconds and the rate
  * drops to 95 % of it; with too few answers to measure, the ceiling is half the current rate. The
  * 429s of requests sent before that decrease, or within a second after it, belong to the same
- * event. Below 90 % of the ceiling the rate climbs 20 % per second; above, it probes by 0.2 % of
- * the ceiling per second (with Retry-After every 429 costs a whole-system pause, so a steady limit
- * should cost one every half minute or so). Growth is per second of time, not per answer, so it
- * does not depend on concurrency or latency.
+ * event. Below 90 % of the ceiling the rate climbs 20 % per second; above, it probes by 0.1 % of
+ * the ceiling per second: with Retry-After every 429 costs a whole-system pause (a second or more,
+ * for every worker), so a steady limit should cost one about every minute — a limit that rises by
+ * a tenth is found within two minutes. Growth is per second of time, not per answer, so it does not
+ * depend on concurrency or latency.
+ *
+ * Where slow start ends, the ceiling is a guess: the last second's answers read the limit plus
+ * whatever of the system's burst they rode on, minus the part of the second our rate (or the work
+ * arriving — n8n starting executions) was still below the limit. Measured in real queue mode: 25
+ * answers in the second before the first 429 for a limit of 30/s, a ceiling of 22.5 that the probe
+ * took the whole run to climb past (1.31 × the ideal time). As a guess it is climbed past after 3 s
+ * without a 429, and the next 429 — the rate at the limit for seconds — measures it (1.08 ×).
  *
  * After a pause (Retry-After) the system's own bucket has refilled, so the answers right after it
  * ride on its burst and read faster than its rate (sending 45/s into 20/s with a burst of 5 is
@@ -49,7 +58,7 @@ const MIN_SAMPLES = 5;
 const MIN_SPAN_MS = 200;
 const BELOW_CEILING = 0.9;
 const FAST_CLIMB_PER_SECOND = 0.2;
-const PROBE_PER_SECOND = 0.002;
+const PROBE_PER_SECOND = 0.001;
 /** Where a decrease lands under a burst-discounted measurement (every 429 may cost a pause)… */
 const AFTER_MEASURED = 0.97;
 /** …and under one that reads our own pace (the sliding window includes the system's burst). */
@@ -274,10 +283,11 @@ export class AdaptiveRate {
 			measured = Math.max(sinceResume ?? 0, bound);
 		} else if (this.ceiling === undefined && now - this.lastSlowStartStep <= WINDOW_MS) {
 			// Leaving slow start. The last second's answers rode on the system's full bucket as our
-			// rate crossed its limit: they read the limit plus its burst, so land a fifth under them.
+			// rate crossed its limit (they read the limit plus its burst: 90 % of them), but part of
+			// that second may have been below the limit: a guess, climbed past unless it holds.
 			const lastSecond = this.acceptedSince(now - SLOW_START_WINDOW_MS);
-			fromMeasurement = lastSecond >= MIN_SAMPLES;
-			measured = fromMeasurement
+			fromMeasurement = false;
+			measured = lastSecond >= MIN_SAMPLES
 				? (lastSecond * 1000 * SLOW_START_EXIT) / SLOW_START_WINDOW_MS
 				: this.rate * UNMEASURED_DECREASE; // nothing to measure: TCP's halving
 		} else if (this.ceiling === undefined) {
