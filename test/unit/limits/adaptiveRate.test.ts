@@ -104,13 +104,14 @@ describe('AdaptiveRate discovery', () => {
 		const rate = new AdaptiveRate(20, Infinity, 0, 0.1);
 		for (let i = 0; i < 25; i++) rate.onAccepted(1_000 + i * 40);
 		rate.onRateLimited(2_000, 1_990); // ceiling 22.5 (a guess), rate 21.375
-		// For 3 s after the 429 only the probe (0.1 % of 22.5 a second; the last answer at +2.9 s)…
-		let t = 2_000;
-		for (; t < 5_000; t += 100) rate.onAccepted(t);
-		const held = 21.375 + 22.5 * 0.001 * 2.9;
+		rate.onPaused(2_000, 3_000); // Retry-After: 1
+		// Until 1.5 s after the pause only the probe (0.1 % of 22.5 a second; the last answer at 4,400 ms)…
+		let t = 3_000;
+		for (; t < 4_500; t += 100) rate.onAccepted(t);
+		const held = 21.375 + 22.5 * 0.001 * 2.4;
 		expect(rate.value).toBeCloseTo(held, 9);
-		// …then +20 % a second past the guess: 2 % per 100 ms, eleven answers from 5,000 to 6,000 ms.
-		for (; t <= 6_000; t += 100) rate.onAccepted(t);
+		// …then +20 % a second past the guess: 2 % per 100 ms, eleven answers from 4,500 to 5,500 ms.
+		for (; t <= 5_500; t += 100) rate.onAccepted(t);
 		expect(rate.value).toBeCloseTo(held * 1.02 ** 11, 9);
 		expect(rate.value).toBeGreaterThan(22.5);
 		// At the limit for two seconds (30/s accepted), a 429: the window measures it.
@@ -132,14 +133,15 @@ describe('AdaptiveRate discovery', () => {
 		expect(capped.value).toBe(50);
 	});
 
-	it('climbs fast past a guessed ceiling (a cut on too few answers) after 3 s without a 429', () => {
+	it('climbs fast past a guessed ceiling (a cut on too few answers) 1.5 s after the 429 and its pause', () => {
 		const rate = new AdaptiveRate(40, 40, 0, 0.1);
 		rate.onRateLimited(0, 0); // no answers: halving, a guess
 		expect(rate.ceilingMeasured).toBe(false);
 		expect(rate.value).toBe(19);
-		for (let t = 100; t <= 3_000; t += 100) rate.onAccepted(t);
-		expect(rate.value).toBeLessThan(20); // held for 3 s
-		for (let t = 3_100; t <= 8_000; t += 100) rate.onAccepted(t);
+		rate.onPaused(0, 2_000); // Retry-After: 2
+		for (let t = 2_000; t < 3_500; t += 100) rate.onAccepted(t);
+		expect(rate.value).toBeCloseTo(19 + 20 * 0.001 * 3.4, 9); // held: the probe alone
+		for (let t = 3_500; t <= 8_000; t += 100) rate.onAccepted(t);
 		expect(rate.value).toBeGreaterThan(35); // +20 % a second
 	});
 
