@@ -9,9 +9,9 @@
  * nobody uses proves nothing): doubling every 750 ms until the first 429 (slow start), then +20 %
  * a second below 90 % of the learned ceiling — and above it too while that ceiling is a guess (a
  * cut made on too few answers to measure, or where slow start ended), so a wrong guess is left
- * within seconds. A rate the
- * system announces (`RateLimit-Policy`) is adopted at once, above the starting rate too. After a
- * quiet spell what was learned is a start, not a law: the ceiling becomes a guess again.
+ * within seconds. A rate the system announces (`RateLimit-Policy`) is adopted at once, above the
+ * starting rate too. After a quiet spell what was learned is a start, not a law: the ceiling
+ * becomes a guess again.
  *
  * On a 429 the ceiling becomes the rate the system accepted over the last two seconds and the rate
  * drops to 95 % of it; with too few answers to measure, the ceiling is half the current rate. The
